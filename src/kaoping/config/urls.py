@@ -1,0 +1,13 @@
+"""Top-level URL configuration."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "考评 Kaoping 管理后台"
+admin.site.site_title = "考评 Kaoping"
+admin.site.index_title = "系统管理"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("kaoping.campaigns.urls")),
+]
