@@ -686,6 +686,8 @@ def _parse_scores(
                 "scores", i, f"评价人 {rc} 对单位 {uc} 指标 {ic} 的等级 {value!r} 不在该指标的等级表中"
                 f"（{'、'.join(scales[li])}）", "unknown_label",  # type: ignore[arg-type]
             )
+        elif value is None:
+            raise r.fail("scores", i, f"评价人 {rc} 对单位 {uc} 指标 {ic} 缺少分值 value", "missing_field")
         else:
             raise r.fail("scores", i, f"评价人 {rc} 对单位 {uc} 指标 {ic} 的分值应为数值，实际为 {value!r}", "not_a_number")
         key = (ri * n_units + ui) * n_leaves + li
