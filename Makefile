@@ -23,6 +23,7 @@ demo: install
 
 ## make test: the whole suite on SQLite, then on PostgreSQL (mandatory under CI=true)
 test: install
+	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory browser-deps; fi
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$KAOPING_DATABASE_URL" ] || [ "$$CI" = "true" ]; then \
 	  $(MAKE) --no-print-directory test-postgres; \
