@@ -379,7 +379,7 @@ def _parse_rule(r: _Reader, raw: Any, index: int, code: str) -> Rule:
                 raise r.fail(where, index, f"指标 {code} 的分档下限 min 应为数值或 null，实际为 {lo!r}", "bad_rule")
             if not _is_number(score):
                 raise r.fail(where, index, f"指标 {code} 的分档得分 score 应为数值，实际为 {score!r}", "bad_rule")
-            bands.append((None if lo is None else float(lo), float(score)))
+            bands.append((None if lo is None else float(lo), float(score)))  # type: ignore[arg-type]
     return Rule(kind=kind, direction=direction, floor=floor, target=target, bands=tuple(bands))
 
 
@@ -524,9 +524,9 @@ def parse_bundle(data: Any, *, where: Locator = json_locator) -> Bundle:
             region=r.text(u, "region", "units", i, required=False),
             parent=r.text(u, "parent", "units", i, required=False), fields=fields,
         ))
-    for i, u in enumerate(units):
-        if u.parent is not None and u.parent not in unit_index:
-            raise r.fail("units", i, f"单位 {u.code} 的上级单位 {u.parent} 不存在", "unknown_unit")
+    for i, known in enumerate(units):
+        if known.parent is not None and known.parent not in unit_index:
+            raise r.fail("units", i, f"单位 {known.code} 的上级单位 {known.parent} 不存在", "unknown_unit")
 
     indicators, leaves, nodes = _parse_indicators(r, data, group_codes)
     leaf_index = {leaf.code: i for i, leaf in enumerate(leaves)}
@@ -566,9 +566,9 @@ def parse_bundle(data: Any, *, where: Locator = json_locator) -> Bundle:
         if unit is not None and unit not in unit_index:
             raise r.fail("raters", i, f"评价人 {code} 的所在单位 {unit} 不存在", "unknown_unit")
         remit = r.codes(rr, "remit", "raters", i)
-        for u in remit or ():
-            if u not in unit_index:
-                raise r.fail("raters", i, f"评价人 {code} 的评价范围中单位 {u} 不存在", "unknown_unit")
+        for target in remit or ():
+            if target not in unit_index:
+                raise r.fail("raters", i, f"评价人 {code} 的评价范围中单位 {target} 不存在", "unknown_unit")
         assert group is not None
         raters.append(Rater(code, group, unit, r.text(rr, "name", "raters", i, required=False), remit))
 
@@ -582,10 +582,10 @@ def parse_bundle(data: Any, *, where: Locator = json_locator) -> Bundle:
         if uc not in unit_index:
             raise r.fail("conflicts", i, f"单位 {uc} 不存在", "unknown_unit")
         assert rc is not None and uc is not None
-        key = (rater_index[rc], unit_index[uc])
-        if key not in conflicts:
+        pair = (rater_index[rc], unit_index[uc])
+        if pair not in conflicts:
             conflict_records.append((rc, uc))
-        conflicts.add(key)
+        conflicts.add(pair)
 
     scores = _parse_scores(r, r.records(data, "scores"), rater_index, unit_index, leaf_index, leaves)
     measures = _parse_measures(r, r.records(data, "measures"), unit_index, leaf_index, leaves)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from .bundle import Bundle, Indicator, Trim
@@ -275,6 +276,20 @@ def collect(bundle: Bundle) -> tuple[ScoringContext, list[Alert]]:
     return context, alerts
 
 
+def _official_leaf(
+    leaf_scores: dict[tuple[int, int], float], leaf_pos: dict[str, int], ui: int, node: Indicator,
+) -> float | None:
+    return leaf_scores.get((ui, leaf_pos[node.code]))
+
+
+def _group_leaf(
+    means: dict[tuple[int, int, int], float], leaf_pos: dict[str, int], measured: list[bool],
+    ui: int, gi: int, node: Indicator,
+) -> float | None:
+    li = leaf_pos[node.code]
+    return None if measured[li] else means.get((ui, li, gi))
+
+
 def score(bundle: Bundle, *, detectors: bool = True) -> Results:
     """Compute C2 results from a validated bundle.
 
@@ -317,11 +332,7 @@ def score(bundle: Bundle, *, detectors: bool = True) -> Results:
     results: list[UnitResult] = []
     for ui, unit in enumerate(units):
         profile = ctx.profiles[ui]
-        leaf_scores = ctx.leaf_scores
-
-        def leaf_score(node: Indicator, ui: int = ui) -> float | None:
-            return leaf_scores.get((ui, leaf_pos[node.code]))
-
+        leaf_score = partial(_official_leaf, ctx.leaf_scores, leaf_pos, ui)
         nodes: dict[str, float] = {}
         missing: list[str] = []
         base = rollup(bundle.indicators, profile, leaf_score, nodes, missing)
@@ -342,12 +353,7 @@ def score(bundle: Bundle, *, detectors: bool = True) -> Results:
 
         group_scores: dict[str, float] = {}
         for gi, group in enumerate(groups):
-            means = ctx.group_means
-
-            def group_leaf(node: Indicator, ui: int = ui, gi: int = gi) -> float | None:
-                li = leaf_pos[node.code]
-                return None if measured[li] else means.get((ui, li, gi))
-
+            group_leaf = partial(_group_leaf, ctx.group_means, leaf_pos, measured, ui, gi)
             sub = rollup(bundle.indicators, profile, group_leaf, {})
             if sub is not None:
                 group_scores[group.code] = sub
