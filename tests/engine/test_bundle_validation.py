@@ -183,3 +183,21 @@ def test_it_reads_yaml_with_the_same_rules(tmp_path):
     with pytest.raises(BundleError) as info:
         load_bundle(path)
     assert info.value.code == "malformed"
+
+
+def test_codes_written_as_numbers_match_text_codes_in_scores():
+    data = make(units=[{"code": 101}, {"code": "102"}], raters=[{"code": 7, "group": "peer"}],
+                scores=[{"rater": 7, "unit": 101, "indicator": "A", "value": 80}])
+    b = parse_bundle(data)
+    assert [u.code for u in b.units] == ["101", "102"] and b.scores.value == [80.0]
+
+
+def test_an_oversized_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    from kaoping.engine import bundle as module
+
+    path = tmp_path / "big.json"
+    path.write_text("{}" + " " * 2048, encoding="utf-8")
+    monkeypatch.setattr(module, "MAX_BUNDLE_BYTES", 1024)
+    with pytest.raises(BundleError) as info:
+        load_bundle(path)
+    assert info.value.code == "too_large"

@@ -31,12 +31,12 @@ DEFAULT_GRADES: tuple[tuple[str, float], ...] = (
 )
 
 #: Locates a record for error messages: ``(list name, index) -> "scores[3]"``.
-Locator = Callable[[str, int], str]
+Locator = Callable[[str, int | None], str]
 
 
-def json_locator(section: str, index: int) -> str:
+def json_locator(section: str, index: int | None) -> str:
     """Default locator: a JSON path such as ``scores[3]`` (0-based, as in the file)."""
-    return f"{section}[{index}]"
+    return section if index is None else f"{section}[{index}]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +222,7 @@ class _Reader:
         self.where = where
 
     def fail(self, section: str, index: int | None, message: str, code: str) -> BundleError:
-        location = section if index is None else self.where(section, index)
+        location = self.where(section, index)
         return BundleError(message, code=code, location=location)
 
     def records(self, data: Mapping[str, Any], section: str) -> list[Any]:
@@ -278,6 +278,8 @@ class _Reader:
             return None
         if isinstance(value, str):  # "admin,institution" from a spreadsheet cell
             value = [v.strip() for v in value.replace("，", ",").split(",") if v.strip()]
+            if not value:  # an empty cell means "not stated", not "none at all"
+                return None
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.fail(section, index, f"字段 {key} 应为代码列表", "wrong_type")
         return tuple(value)
@@ -417,7 +419,7 @@ def _parse_indicators(
                 raise r.fail("indicators", index, f"指标 {code} 的 children 应为列表", "wrong_type")
             node.children = [build(c, code, depth + 1) for c in children]
             return node
-        source = rec.get("source", "rating")
+        source = rec.get("source") or "rating"
         if source not in SOURCES:
             raise r.fail("indicators", index, f"指标 {code} 的来源 {source!r} 未知（rating 或 measure）", "bad_value")
         node.source = source
@@ -538,7 +540,7 @@ def parse_bundle(data: Any, *, where: Locator = json_locator) -> Bundle:
         for key in match:
             if key not in UNIT_FIELDS and not any(key in u.fields for u in units):
                 raise r.fail("weight_overrides", i, f"匹配字段 {key} 不是单位的字段", "bad_value")
-        weights_raw = r.mapping(o.get("weights"), "weights", None) if o.get("weights") is not None else None
+        weights_raw = r.mapping(o["weights"], "weight_overrides", i) if o.get("weights") is not None else None
         if not weights_raw:
             raise r.fail("weight_overrides", i, "缺少 weights", "missing_field")
         weights: dict[str, float] = {}
@@ -665,7 +667,13 @@ def _parse_scores(
             rc, uc, ic, value = rec["rater"], rec["unit"], rec["indicator"], rec["value"]
             ri, ui, li = rater_index[rc], unit_index[uc], leaf_index[ic]
         except (KeyError, TypeError):
-            raise _score_error(r, i, rec, rater_index, unit_index, leaf_index) from None
+            # codes written as numbers (unit 101) mean the same as text codes elsewhere
+            rec = _codes_as_text(rec)
+            try:
+                rc, uc, ic, value = rec["rater"], rec["unit"], rec["indicator"], rec["value"]
+                ri, ui, li = rater_index[rc], unit_index[uc], leaf_index[ic]
+            except (KeyError, TypeError):
+                raise _score_error(r, i, rec, rater_index, unit_index, leaf_index) from None
         if measured[li]:
             raise r.fail("scores", i, f"指标 {ic} 为数据采集指标，不能打分（应放在 measures 中）", "score_on_measure")
         t = type(value)
@@ -700,6 +708,16 @@ def _parse_scores(
         t_value.append(norm)
         t_raw.append(value)
     return table
+
+
+def _codes_as_text(rec: Any) -> Any:
+    if not isinstance(rec, Mapping):
+        return rec
+    out = dict(rec)
+    for key in ("rater", "unit", "indicator"):
+        if type(out.get(key)) is int:
+            out[key] = str(out[key])
+    return out
 
 
 def _score_error(
@@ -762,7 +780,10 @@ def read_document(path: str | Path) -> tuple[Any, Locator]:
     if not p.is_file():
         raise BundleError(f"文件不存在：{p}", code="file_not_found")
     suffix = p.suffix.lower()
-    if suffix == ".xlsx":
+    if p.stat().st_size > MAX_BUNDLE_BYTES:
+        raise BundleError(f"文件过大（{p.stat().st_size / 2**20:.0f} MB），上限 {MAX_BUNDLE_BYTES // 2**20} MB",
+                          code="too_large")
+    if suffix in (".xlsx", ".xlsm", ".xls"):
         from .excel import read_workbook
 
         return read_workbook(p)

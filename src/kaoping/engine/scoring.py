@@ -361,7 +361,7 @@ def score(bundle: Bundle, *, detectors: bool = True) -> Results:
         bonus = positive.get(unit.code, 0.0)
         if cap is not None:
             bonus = min(bonus, cap)
-        deduction = -negative.get(unit.code, 0.0)
+        deduction = 0.0 - negative.get(unit.code, 0.0)  # 0.0, never -0.0
         total = max(0.0, base + bonus - deduction)
         is_vetoed = unit.code in vetoed
         results.append(UnitResult(
