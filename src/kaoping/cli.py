@@ -41,7 +41,7 @@ def _score(args: argparse.Namespace) -> int:
     from .engine.scoring import score
 
     bundle = load_bundle(args.bundle)
-    results = score(bundle, detectors=not args.no_detectors)
+    results = score(bundle, detectors=not args.no_detectors, rater_effects=args.rater_effects)
     write_json(results.to_dict(), args.output)
     return 0
 
@@ -95,6 +95,7 @@ def _engine_parser() -> argparse.ArgumentParser:
     p.add_argument("bundle")
     p.add_argument("-o", "--output")
     p.add_argument("--no-detectors", action="store_true", help="只计算 C1 规则的预警")
+    p.add_argument("--rater-effects", action="store_true", help="附加评价人宽严效应校正视图（不改变正式得分）")
     p.set_defaults(func=_score)
     p = sub.add_parser("ahp", help="层次分析法：权重、λmax、CI、CR")
     p.add_argument("matrix")

@@ -334,6 +334,9 @@ def _parse_scoring(r: _Reader, data: Mapping[str, Any]) -> Scoring:
     scoring.low_score_threshold = low
     known = {"trim", "grades", "bonus_cap", "fluctuation_threshold", "low_score_threshold"}
     scoring.options = {k: v for k, v in s.items() if k not in known}
+    from .detectors.thresholds import Thresholds
+
+    Thresholds.from_options(scoring.options)  # a bad scoring.integrity is refused at once
     return scoring
 
 

@@ -80,6 +80,8 @@ class Results:
     campaign: str
     units: list[UnitResult]
     alerts: list[Alert]
+    #: second views beside the official C2 fields (e.g. ``rater_effects``); never replaces them
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -87,6 +89,7 @@ class Results:
             "campaign": self.campaign,
             "units": [u.to_dict() for u in self.units],
             "alerts": [a.to_dict() for a in self.alerts],
+            **self.extra,
         }
 
     def by_unit(self) -> dict[str, UnitResult]:
@@ -290,7 +293,7 @@ def _group_leaf(
     return None if measured[li] else means.get((ui, li, gi))
 
 
-def score(bundle: Bundle, *, detectors: bool = True) -> Results:
+def score(bundle: Bundle, *, detectors: bool = True, rater_effects: bool = False) -> Results:
     """Compute C2 results from a validated bundle.
 
     Parameters
@@ -300,6 +303,9 @@ def score(bundle: Bundle, *, detectors: bool = True) -> Results:
     detectors : bool
         Run the integrity detectors (:mod:`kaoping.engine.integrity`) besides the
         C1 alerts (avoidance, missing data, fluctuation, low streak).
+    rater_effects : bool
+        Add the many-facet rater-effect view (:mod:`kaoping.engine.mfrm`) under the
+        extra key ``rater_effects``; also on when ``scoring.rater_effects`` is true.
 
     Examples
     --------
@@ -382,4 +388,9 @@ def score(bundle: Bundle, *, detectors: bool = True) -> Results:
     from .integrity import detect
 
     alerts.extend(detect(ctx, results, full=detectors))
-    return Results(bundle.code, results, alerts)
+    out = Results(bundle.code, results, alerts)
+    if rater_effects or bundle.scoring.options.get("rater_effects") is True:
+        from .mfrm import adjust
+
+        out.extra["rater_effects"] = adjust(bundle, ctx).to_dict()
+    return out
