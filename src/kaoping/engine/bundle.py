@@ -12,6 +12,7 @@ import json
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,9 @@ DEFAULT_GRADES: tuple[tuple[str, float], ...] = (
     ("合格", 70.0),
     ("不合格", 0.0),
 )
+
+#: a score record's four fields in one C call (the hot loop of :func:`_parse_scores`)
+_SCORE_FIELDS = itemgetter("rater", "unit", "indicator", "value")
 
 #: Locates a record for error messages: ``(list name, index) -> "scores[3]"``.
 Locator = Callable[[str, int | None], str]
@@ -659,21 +663,26 @@ def _parse_scores(
 ) -> ScoreTable:
     """The hot loop of reading a bundle: one pass, no per-record objects kept."""
     table = ScoreTable()
-    t_rater, t_unit, t_leaf, t_value, t_raw = table.rater, table.unit, table.leaf, table.value, table.raw
+    add_rater, add_unit, add_leaf = table.rater.append, table.unit.append, table.leaf.append
+    add_value, add_raw = table.value.append, table.raw.append
     n_units, n_leaves = max(len(unit_index), 1), max(len(leaves), 1)
     fulls = [leaf.full for leaf in leaves]
     scales = [leaf.scale for leaf in leaves]
     measured = [leaf.source == "measure" for leaf in leaves]
+    # label -> normalised value, per leaf (the same arithmetic as for numbers, done once)
+    label_norm = [None if sc is None else {k: v * 100.0 / f for k, v in sc.items()}
+                  for sc, f in zip(scales, fulls, strict=True)]
     seen: set[int] = set()
+    fields = _SCORE_FIELDS
     for i, rec in enumerate(records):
         try:
-            rc, uc, ic, value = rec["rater"], rec["unit"], rec["indicator"], rec["value"]
+            rc, uc, ic, value = fields(rec)
             ri, ui, li = rater_index[rc], unit_index[uc], leaf_index[ic]
         except (KeyError, TypeError):
             # codes written as numbers (unit 101) mean the same as text codes elsewhere
             rec = _codes_as_text(rec)
             try:
-                rc, uc, ic, value = rec["rater"], rec["unit"], rec["indicator"], rec["value"]
+                rc, uc, ic, value = fields(rec)
                 ri, ui, li = rater_index[rc], unit_index[uc], leaf_index[ic]
             except (KeyError, TypeError):
                 raise _score_error(r, i, rec, rater_index, unit_index, leaf_index) from None
@@ -688,8 +697,8 @@ def _parse_scores(
                     "out_of_range",
                 )
             norm = value * 100.0 / full if full != 100.0 else float(value)
-        elif t is str and scales[li] is not None and value in scales[li]:  # type: ignore[operator]
-            norm = scales[li][value] * 100.0 / fulls[li]  # type: ignore[index]
+        elif t is str and (labels := label_norm[li]) is not None and value in labels:
+            norm = labels[value]
         elif t is str:
             if scales[li] is None:
                 raise r.fail("scores", i, f"评价人 {rc} 对单位 {uc} 指标 {ic} 的分值应为数值，实际为文本 {value!r}", "not_a_number")
@@ -705,11 +714,11 @@ def _parse_scores(
         if key in seen:
             raise r.fail("scores", i, f"评价人 {rc} 对单位 {uc} 指标 {ic} 的评分重复", "duplicate_record")
         seen.add(key)
-        t_rater.append(ri)
-        t_unit.append(ui)
-        t_leaf.append(li)
-        t_value.append(norm)
-        t_raw.append(value)
+        add_rater(ri)
+        add_unit(ui)
+        add_leaf(li)
+        add_value(norm)
+        add_raw(value)
     return table
 
 

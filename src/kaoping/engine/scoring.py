@@ -18,6 +18,7 @@ Conventions where the contract is silent (documented in README):
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -218,31 +219,32 @@ def collect(bundle: Bundle) -> tuple[ScoringContext, list[Alert]]:
     group_index = {g.code: i for i, g in enumerate(groups)}
     rater_group = [group_index[r.group] for r in raters]
     rater_unit = [unit_index[r.unit] if r.unit is not None else -1 for r in raters]
-    allowed = [
-        None if leaf.rated_by is None else frozenset(group_index[g] for g in leaf.rated_by)
-        for leaf in leaves
-    ]
-    conflicts = bundle.conflicts
+    # rates[gi][li]: whether group gi rates leaf li (rated_by absent: every group)
+    rates = [[leaf.rated_by is None or g.code in leaf.rated_by for leaf in leaves] for g in groups]
+    # units each rater must not score: their own and their declared conflicts (rule 2)
+    avoid: dict[int, set[int]] = {}
+    for ri, ui in bundle.conflicts:
+        avoid.setdefault(ri, set()).add(ui)
+    for ri, ui in enumerate(rater_unit):
+        if ui >= 0:
+            avoid.setdefault(ri, set()).add(ui)
+    excluded: list[frozenset[int] | None] = [None] * len(raters)
+    for ri, us in avoid.items():
+        excluded[ri] = frozenset(us)
 
-    buckets: dict[int, list[float]] = {}
+    buckets: defaultdict[int, list[float]] = defaultdict(list)
     counted = [True] * len(bundle.scores)
     avoided: dict[tuple[int, int], int] = {}
     s = bundle.scores
     for i, (ri, ui, li, v) in enumerate(zip(s.rater, s.unit, s.leaf, s.value, strict=True)):
-        if rater_unit[ri] == ui or (conflicts and (ri, ui) in conflicts):
+        ex = excluded[ri]
+        if ex is not None and ui in ex:
             counted[i] = False
             avoided[(ri, ui)] = avoided.get((ri, ui), 0) + 1
             continue
         gi = rater_group[ri]
-        ok = allowed[li]
-        if ok is not None and gi not in ok:
-            continue
-        key = (ui * n_leaves + li) * n_groups + gi
-        bucket = buckets.get(key)
-        if bucket is None:
-            buckets[key] = [v]
-        else:
-            bucket.append(v)
+        if rates[gi][li]:
+            buckets[(ui * n_leaves + li) * n_groups + gi].append(v)
 
     trim = bundle.scoring.trim
     group_means: dict[tuple[int, int, int], float] = {}
