@@ -1,0 +1,24 @@
+"""``kaoping ledger verify``: recompute the tamper-evident chain (CONTRACTS.md C3)."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from kaoping.ledger.selectors import ledger_verify
+
+
+class Command(BaseCommand):
+    help = "防篡改账本：verify 重新计算哈希链，并逐行核对评分、数据、加减分、否决、状态变更和结果快照"
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True, title="子命令")
+        sub.add_parser("verify", help="校验账本：全部一致时退出码 0，否则退出码 1 并指出第一处不一致")
+
+    def handle(self, *args, **options):
+        started = time.perf_counter()
+        report = ledger_verify()
+        if not report.ok:
+            raise CommandError(report.summary())
+        self.stdout.write(f"{report.summary()}（用时 {time.perf_counter() - started:.1f} 秒）")

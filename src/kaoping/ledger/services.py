@@ -1,0 +1,139 @@
+"""Appending to the ledger. Only other services call this, inside their transaction.
+
+What is hashed
+--------------
+An entry's ``hash`` is SHA-256 over the canonical JSON (sorted keys, no spaces, UTF-8)
+of ``[seq, created_at, actor, action, object_type, object_id, payload, prev_hash]``,
+where ``created_at`` is ISO 8601 UTC with microseconds and ``payload`` is the stored
+canonical-JSON text itself. ``prev_hash`` is the previous entry's hash (64 zeros for
+the first). The chain is kept linear by locking the single :class:`LedgerHead` row
+(``SELECT ... FOR UPDATE``) before a service writes anything; the lock is held until
+the transaction commits, so writers queue and entries follow commit order.
+
+Rows
+----
+``payload["rows"]`` lists *row sets*, one per table touched::
+
+    {"t": "score", "ids": [[1001, 10000]], "h": "<base64>", "root": "<hex>"}
+
+``ids`` are the primary keys as (start, count) runs, ``h`` the first 8 bytes of each
+row's digest (:mod:`kaoping.ledger.tables`) in id order, base64, and ``root`` the
+Merkle root of the full digests. A single change is a row set of one row (its root is
+the row's full digest). A deletion is ``{"t": ..., "deleted": [[id, 1]]}``. A bulk
+import writes one entry per batch of :data:`BATCH_ROWS` rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from kaoping.engine.errors import KaopingError
+
+from .models import LedgerEntry, LedgerHead
+from .tables import canonical_json, id_ranges, merkle_root, table
+
+GENESIS = "0" * 64
+BATCH_ROWS = 10_000
+
+
+class LedgerError(KaopingError):
+    default_code = "ledger_error"
+
+
+def actor_of(by: Any = None, source: str = "system") -> str:
+    """Who to record: the user's login name, else the channel (``cli``, ``api`` ...)."""
+    if by is not None and getattr(by, "pk", None) is not None:
+        return str(by.get_username())
+    return source
+
+
+def _require_transaction() -> None:
+    if not connection.in_atomic_block:
+        raise LedgerError("账本只能在写入数据的同一事务中追加", code="no_transaction")
+
+
+def ledger_lock() -> LedgerHead:
+    """Lock the ledger head for the rest of the transaction (writers queue here).
+
+    Call it before writing covered rows, so that rows and entries of concurrent
+    services never interleave.
+    """
+    _require_transaction()
+    head = LedgerHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        LedgerHead.objects.bulk_create([LedgerHead(pk=1)], ignore_conflicts=True)
+        head = LedgerHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def rowset_from_digests(key: str, ids: Sequence[int], digests: Sequence[bytes]) -> dict[str, Any]:
+    """Row set of rows already digested (ids ascending, digests in the same order)."""
+    return {
+        "t": key,
+        "ids": id_ranges(ids),
+        "h": base64.b64encode(b"".join(d[:8] for d in digests)).decode(),
+        "root": merkle_root(digests).hex(),
+    }
+
+
+def rowset(key: str, rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    """Row set for rows given as value tuples in the table's field order, by ascending id."""
+    digest = table(key).digest
+    return rowset_from_digests(key, [int(row[0]) for row in rows], [digest(row) for row in rows])
+
+
+def rowset_from_db(key: str, ids: Iterable[int]) -> dict[str, Any]:
+    """Row set of rows as the database holds them now (read back after writing)."""
+    rows = list(table(key).rows(ids))
+    return rowset(key, rows)
+
+
+def rowset_deleted(key: str, ids: Iterable[int]) -> dict[str, Any]:
+    return {"t": key, "deleted": id_ranges(sorted(ids))}
+
+
+def entry_hash(*, seq: int, created_at: str, actor: str, action: str, object_type: str,
+               object_id: str, payload: str, prev_hash: str) -> str:
+    envelope = canonical_json([seq, created_at, actor, action, object_type, object_id, payload, prev_hash])
+    return hashlib.sha256(envelope.encode()).hexdigest()
+
+
+def timestamp(value: Any) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def ledger_append(*, action: str, actor: str, object_type: str, object_id: str,
+                  rows: Sequence[Mapping[str, Any]] = (), data: Mapping[str, Any] | None = None,
+                  ) -> LedgerEntry:
+    """Append one entry recording ``rows`` (row sets) and ``data`` (facts for people)."""
+    head = ledger_lock()
+    payload = canonical_json({**(data or {}), "rows": list(rows)})
+    created = timezone.now()
+    seq = head.seq + 1
+    digest = entry_hash(seq=seq, created_at=timestamp(created), actor=actor, action=action,
+                        object_type=object_type, object_id=object_id, payload=payload,
+                        prev_hash=head.hash)
+    entry = LedgerEntry.objects.create(
+        seq=seq, created_at=created, actor=actor, action=action, object_type=object_type,
+        object_id=object_id, payload=payload, prev_hash=head.hash, hash=digest,
+    )
+    LedgerHead.objects.filter(pk=1).update(seq=seq, hash=digest)
+    head.seq, head.hash = seq, digest
+    return entry
+
+
+def ledger_append_rowsets(*, action: str, actor: str, object_type: str, object_id: str,
+                          rowsets: Sequence[Mapping[str, Any]], data: Mapping[str, Any] | None = None) -> int:
+    """Record a bulk write: one entry per row set (per batch); returns the entry count."""
+    for number, rs in enumerate(rowsets, 1):
+        count = sum(c for _, c in rs["ids"])
+        ledger_append(action=action, actor=actor, object_type=object_type, object_id=object_id,
+                      rows=[rs], data={**(data or {}), "batch": number, "count": count})
+    return len(rowsets)
