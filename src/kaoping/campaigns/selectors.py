@@ -19,6 +19,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.db.models import Count, QuerySet
+
 from kaoping.engine.bundle import FORMAT
 from kaoping.indicators.models import IndicatorNode
 from kaoping.indicators.selectors import plain_number, tree_records
@@ -123,3 +125,13 @@ def bundle_hash(bundle: dict[str, Any]) -> str:
 
 def snapshot_latest(*, campaign: Campaign) -> ResultSnapshot | None:
     return campaign.snapshots.order_by("-created_at", "-id").first()
+
+
+def campaign_list() -> QuerySet[Campaign]:
+    """Every campaign, newest period first, with ``unit_count`` and ``snapshot_count``."""
+    return (
+        Campaign.objects.annotate(
+            unit_count=Count("targets", distinct=True),
+            snapshot_count=Count("snapshots", distinct=True),
+        ).order_by("-period_start", "code")
+    )

@@ -5,5 +5,4 @@ from . import views
 app_name = "campaigns"
 urlpatterns = [
     path("", views.campaign_list, name="list"),
-    path("campaigns/<str:code>/results/", views.campaign_results, name="results"),
 ]

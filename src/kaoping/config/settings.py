@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "kaoping.indicators",
     "kaoping.campaigns",
     "kaoping.ledger",
+    "kaoping.reports",
+    "kaoping.collection",
+    "kaoping.ratings",
+    "kaoping.alerts",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kaoping.accounts.navigation.navigation",
             ],
         },
     },

@@ -13,4 +13,9 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("kaoping.campaigns.urls")),
+    path("", include("kaoping.reports.urls")),
+    path("", include("kaoping.collection.urls")),
+    path("", include("kaoping.ratings.urls")),
+    path("", include("kaoping.alerts.urls")),
+    path("indicators/", include("kaoping.indicators.urls")),
 ]

@@ -1,31 +1,14 @@
-"""Reads for the web pages of the campaigns app (list and results pages).
-
-Kept apart from :mod:`kaoping.campaigns.selectors` (bundle export and snapshots) so the
-pages' needs stay in one place; every function only reads.
-"""
+"""Reads for the results and report pages; every function only reads."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet
-
+from kaoping.campaigns.models import Campaign
+from kaoping.campaigns.selectors import campaign_get, snapshot_latest
 from kaoping.engine.bundle import DEFAULT_GRADES
 
-from .models import Campaign
-from .selectors import campaign_get, snapshot_latest
-
-__all__ = ["campaign_get", "campaign_list", "results_page"]
-
-
-def campaign_list() -> QuerySet[Campaign]:
-    """Every campaign, newest period first, with ``unit_count`` and ``snapshot_count``."""
-    return (
-        Campaign.objects.annotate(
-            unit_count=Count("targets", distinct=True),
-            snapshot_count=Count("snapshots", distinct=True),
-        ).order_by("-period_start", "code")
-    )
+__all__ = ["campaign_get", "results_page"]
 
 
 def results_page(*, campaign: Campaign) -> dict[str, Any]:
