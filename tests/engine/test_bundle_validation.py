@@ -201,3 +201,8 @@ def test_an_oversized_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
     with pytest.raises(BundleError) as info:
         load_bundle(path)
     assert info.value.code == "too_large"
+
+
+def test_it_rejects_an_exclusion_of_an_unknown_rater_or_without_a_reason():
+    rejects(make(raters=R, exclusions=[{"rater": "R9", "reason": "x"}]), "unknown_rater", "exclusions[0]")
+    rejects(make(raters=R, exclusions=[{"rater": "R1"}]), "missing_field", "exclusions[0]", "reason")

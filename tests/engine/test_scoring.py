@@ -429,3 +429,37 @@ def test_results_have_the_c2_shape():
     for key in ("unit", "total", "base", "bonus", "deduction", "grade", "rank", "vetoed", "groups", "nodes"):
         assert key in first
     assert isinstance(first["bonus"], float) and isinstance(first["deduction"], float)
+
+
+# ---------------------------------------------------------------- extension: decided exclusions
+
+
+def test_an_excluded_sheet_is_left_out_and_reported_with_its_reason():
+    data = make(
+        raters=raters(("P1", "peer", None), ("P2", "peer", None)),
+        scores=[
+            {"rater": "P1", "unit": "U1", "indicator": "A", "value": 100},
+            {"rater": "P1", "unit": "U2", "indicator": "A", "value": 100},
+            {"rater": "P2", "unit": "U1", "indicator": "A", "value": 70},
+            {"rater": "P2", "unit": "U2", "indicator": "A", "value": 60},
+        ],
+        exclusions=[{"rater": "P1", "unit": "U1", "reason": "协商打分经核实", "decision": "ALERT-7"}],
+    )
+    results = run(data)
+    assert unit(results, "U1").total == approx(70.0)  # P1 on U1 left out
+    assert unit(results, "U2").total == approx(80.0)  # P1 on U2 still counts
+    [alert] = kinds(results, "excluded_sheet")
+    assert (alert.raters, alert.units, alert.data["excluded_scores"]) == (["P1"], ["U1"], 1)
+    assert "协商打分经核实" in alert.detail
+
+
+def test_an_exclusion_without_a_unit_drops_the_whole_sheet():
+    data = make(
+        raters=raters(("P1", "peer", None), ("P2", "peer", None)),
+        scores=[{"rater": "P1", "unit": u, "indicator": "A", "value": 100} for u in ("U1", "U2")]
+        + [{"rater": "P2", "unit": u, "indicator": "A", "value": 50} for u in ("U1", "U2")],
+        exclusions=[{"rater": "P1", "reason": "评分雷同"}],
+    )
+    results = run(data)
+    assert [u.total for u in results.units] == [50.0, 50.0]
+    assert kinds(results, "excluded_sheet")[0].data["excluded_scores"] == 2

@@ -174,6 +174,20 @@ class Veto:
 
 
 @dataclass(frozen=True, slots=True)
+class Exclusion:
+    """A rater's sheet left out by a recorded decision (a confirmed integrity alert, R5.7).
+
+    ``unit`` ``None`` excludes every score of the rater; otherwise only those on ``unit``.
+    An extension of C1: bundles without ``exclusions`` score exactly as before.
+    """
+
+    rater: str
+    unit: str | None
+    reason: str
+    decision: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PastResult:
     unit: str
     score: float
@@ -206,6 +220,7 @@ class Bundle:
     vetoes: list[Veto]
     history: list[HistoryEntry]
     conflict_records: list[tuple[str, str]] = field(default_factory=list)
+    exclusions: list[Exclusion] = field(default_factory=list)
 
     @property
     def code(self) -> str:
@@ -620,6 +635,19 @@ def parse_bundle(data: Any, *, where: Locator = json_locator) -> Bundle:
         assert uc is not None
         vetoes.append(Veto(uc, r.text(v, "reason", "vetoes", i, required=False) or ""))
 
+    exclusions: list[Exclusion] = []
+    for i, raw in enumerate(r.records(data, "exclusions")):
+        x = r.mapping(raw, "exclusions", i)
+        rc = r.text(x, "rater", "exclusions", i)
+        if rc not in rater_index:
+            raise r.fail("exclusions", i, f"评价人 {rc} 不存在", "unknown_rater")
+        uc = r.text(x, "unit", "exclusions", i, required=False)
+        if uc is not None and uc not in unit_index:
+            raise r.fail("exclusions", i, f"单位 {uc} 不存在", "unknown_unit")
+        reason = r.text(x, "reason", "exclusions", i)
+        assert rc is not None and reason is not None
+        exclusions.append(Exclusion(rc, uc, reason, r.text(x, "decision", "exclusions", i, required=False)))
+
     history: list[HistoryEntry] = []
     for i, raw in enumerate(r.records(data, "history")):
         h = r.mapping(raw, "history", i)
@@ -653,7 +681,7 @@ def parse_bundle(data: Any, *, where: Locator = json_locator) -> Bundle:
         campaign=campaign, scoring=scoring, groups=groups, units=units, indicators=indicators,
         leaves=leaves, nodes=nodes, weight_overrides=overrides, raters=raters,
         conflicts=conflicts, scores=scores, measures=measures, adjustments=adjustments,
-        vetoes=vetoes, history=history, conflict_records=conflict_records,
+        vetoes=vetoes, history=history, conflict_records=conflict_records, exclusions=exclusions,
     )
 
 

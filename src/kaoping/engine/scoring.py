@@ -231,6 +231,16 @@ def collect(bundle: Bundle) -> tuple[ScoringContext, list[Alert]]:
     excluded: list[frozenset[int] | None] = [None] * len(raters)
     for ri, us in avoid.items():
         excluded[ri] = frozenset(us)
+    # sheets left out by a recorded decision (bundle ``exclusions``): rater -> units
+    rater_index = {r.code: i for i, r in enumerate(raters)}
+    decided_sets: dict[int, set[int]] = {}
+    for ex_rec in bundle.exclusions:
+        chosen = range(len(units)) if ex_rec.unit is None else (unit_index[ex_rec.unit],)
+        decided_sets.setdefault(rater_index[ex_rec.rater], set()).update(chosen)
+    decided: list[frozenset[int] | None] = [None] * len(raters)
+    for ri, us in decided_sets.items():
+        decided[ri] = frozenset(us)
+    dropped: dict[int, int] = {}
 
     buckets: defaultdict[int, list[float]] = defaultdict(list)
     counted = [True] * len(bundle.scores)
@@ -241,6 +251,11 @@ def collect(bundle: Bundle) -> tuple[ScoringContext, list[Alert]]:
         if ex is not None and ui in ex:
             counted[i] = False
             avoided[(ri, ui)] = avoided.get((ri, ui), 0) + 1
+            continue
+        dx = decided[ri]
+        if dx is not None and ui in dx:
+            counted[i] = False
+            dropped[ri] = dropped.get(ri, 0) + 1
             continue
         gi = rater_group[ri]
         if rates[gi][li]:
@@ -276,6 +291,14 @@ def collect(bundle: Bundle) -> tuple[ScoringContext, list[Alert]]:
             "avoidance", "warning", [unit.code], [rater.code], None,
             f"评价人 {rater.code} 对{why} {unit.code}（{unit.name}）的 {count} 条评分已按回避规则剔除",
             {"excluded_scores": count, "reason": "own_unit" if rater_unit[ri] == ui else "conflict"},
+        ))
+    for ex_rec in bundle.exclusions:
+        ri = rater_index[ex_rec.rater]
+        scope = f"对单位 {ex_rec.unit} 的评分" if ex_rec.unit else "全部评分"
+        alerts.append(Alert(
+            "excluded_sheet", "info", [ex_rec.unit] if ex_rec.unit else [], [ex_rec.rater], None,
+            f"评价人 {ex_rec.rater} 的{scope}已按处理决定剔除（共剔除 {dropped.get(ri, 0)} 条）：{ex_rec.reason}",
+            {"excluded_scores": dropped.get(ri, 0), "decision": ex_rec.decision, "reason": ex_rec.reason},
         ))
     context = ScoringContext(bundle, rater_group, counted, group_means, leaf_scores, profiles)
     return context, alerts
