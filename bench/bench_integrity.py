@@ -73,7 +73,7 @@ def run_one(job: tuple[int, str | None, float]) -> dict[str, Any]:
     found = any(_found(c.plant, a) for a in alerts)
     stray = [a.kind for a in alerts if not _related(c.plant, a)]
     return {"kind": kind, "strength": strength, "found": found, "stray": stray,
-            "clear": is_clear(c.plant)}
+            "clear": is_clear(c.plant, legacy=True), "clear_net": is_clear(c.plant)}
 
 
 def _related(plant: Any, alert: Any) -> bool:
@@ -92,8 +92,9 @@ def detection_table(n_honest: int, n_planted: int, workers: int) -> None:
     elapsed = time.perf_counter() - start
 
     print(f"## Planted manipulations ({n_planted} campaigns per row, 40 units, 100 raters)\n")
-    print(f"{'plant':<15}{'strength':>9}{'found':>10}{'recall':>8}{'clear found':>13}{'stray':>7}")
-    clear_hits = clear_total = 0
+    print(f"{'plant':<15}{'strength':>9}{'found':>10}{'recall':>8}{'clear found':>13}{'net clear':>11}"
+          f"{'stray':>7}")
+    clear_hits = clear_total = net_hits = net_total = 0
     stray_total = 0
     for kind in STRENGTHS:
         for strength in STRENGTHS[kind]:
@@ -106,14 +107,22 @@ def detection_table(n_honest: int, n_planted: int, workers: int) -> None:
             clear_hits += c_hits
             clear_total += len(clear)
             shown = f"{c_hits}/{len(clear)}" if clear else "-"
+            net = [o for o in rows if o["clear_net"]]
+            n_hits = sum(o["found"] for o in net)
+            net_hits += n_hits
+            net_total += len(net)
+            shown_net = f"{n_hits}/{len(net)}" if net else "-"
             print(f"{kind:<15}{strength:>9g}{hits:>5}/{len(rows):<4}{hits / len(rows):>8.0%}"
-                  f"{shown:>13}{stray:>7}")
+                  f"{shown:>13}{shown_net:>11}{stray:>7}")
     planted = sum(1 for o in out if o["kind"] is not None)
     print("\nclear: lenient/severe: the rater ends ≥ 15 points from an average rater after "
           "clipping at full marks;\nmutual/ring: every favour realised ≥ 15 points after clipping; "
           "straight line 100%;\nrotation among units usually ranked ≥ 8; 3× the usual targets; "
           "any unit outside a remit")
+    print("net clear: the same, but a favour is measured against an average rater with no liking for "
+          "the target\n(the source raters' own severity and honest liking included, as for lenient raters)")
     print(f"\nclear-strength plants found: {clear_hits}/{clear_total} ({clear_hits / clear_total:.1%}); "
+          f"net clear: {net_hits}/{max(net_total, 1)}; "
           f"stray alerts in planted campaigns: {stray_total} over {planted} campaigns "
           f"({stray_total / planted:.3f} per campaign: "
           f"{dict(sorted(Counter(k for o in out if o['kind'] for k in o['stray']).items()))})\n")

@@ -76,7 +76,13 @@ STRENGTHS: dict[str, tuple[float, ...]] = {
 #: clear when what it *realised* on the scores (after clipping at full marks, recorded in
 #: ``Plant.detail["realised"]``) is at least :data:`CLEAR_REALISED` points: for a rater,
 #: the mean distance of their scores from an average rater's (their own honest severity
-#: included); for favours, the smallest mean raise along an edge
+#: included); for favours, the smallest mean distance along an edge between the source
+#: unit's raters and an average rater with no liking for the target (``detail["net"]``:
+#: the raters' own severity and their honest liking of the unit included, exactly as for
+#: lenient raters — a rater who honestly dislikes a unit by 9 points and adds 15 favours
+#: it by 6, which no detector can tell from honest noise on four scores).
+#: ``is_clear(plant, legacy=True)`` gives the older definition for favours: the raise the
+#: plant itself made after clipping (``detail["realised"]``), whatever the rater thought.
 CLEAR: dict[str, tuple[float, ...]] = {
     "straight_line": (1.0,), "rotation": (8, 15), "unknown_many": (3.0,),
     "unknown_remit": (1, 2, 4),
@@ -84,8 +90,10 @@ CLEAR: dict[str, tuple[float, ...]] = {
 CLEAR_REALISED = 15.0
 
 
-def is_clear(plant: Plant) -> bool:
+def is_clear(plant: Plant, *, legacy: bool = False) -> bool:
     """A plant of unmistakable size (see :data:`CLEAR`)."""
+    if plant.kind in ("mutual_high", "ring") and not legacy:
+        return float(plant.detail.get("net", 0.0)) >= CLEAR_REALISED
     if plant.kind in ("lenient", "severe", "mutual_high", "ring"):
         return abs(float(plant.detail.get("realised", 0.0))) >= CLEAR_REALISED
     return plant.kind is not None and plant.strength in CLEAR.get(plant.kind, ())
@@ -307,10 +315,11 @@ def make_campaign(
         average = np.clip(honest_x[mine] + sigma[r], 0.0, 100.0)
         p.detail["realised"] = round(float((x[mine] - average).mean()), 2)
     elif plant in ("mutual_high", "ring"):
-        p.detail["realised"] = round(min(
-            float(moved[(rater_unit[ri] == units.index(a)) & (ui == units.index(b))].mean())
-            for a, b in p.detail["edges"]
-        ), 2)
+        edge_masks = [(rater_unit[ri] == units.index(a)) & (ui == units.index(b)) for a, b in p.detail["edges"]]
+        p.detail["realised"] = round(min(float(moved[m].mean()) for m in edge_masks), 2)
+        # against an average rater who neither likes nor dislikes the target
+        average = np.clip(honest_x + sigma[ri] - inter[ri, ui], 0.0, 100.0)
+        p.detail["net"] = round(min(float((x[m] - average[m]).mean()) for m in edge_masks), 2)
     leaf_kind = [leaf[3] for leaf in LEAVES]
     if numeric_only:
         raw: list[Any] = np.round(x, 1).tolist()

@@ -18,7 +18,9 @@ SECTIONS = [
     ("sheets", _("我的评分"), "/sheets/", "sheets.fill"),
     ("alerts", _("预警甄别"), "/alerts/", "alerts.view"),
     ("ratings", _("好差评"), "/ratings/", "ratings.view"),
+    ("reports", _("结果报告"), "/reports/", "campaigns.view"),
     ("audit", _("审计日志"), "/audit/", "audit.view"),
+    ("account", _("我的账号"), "/accounts/me/", "account.own"),
 ]
 
 

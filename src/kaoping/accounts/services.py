@@ -1,13 +1,16 @@
-"""Writes of the accounts app. The access-control layer comes later; this stays lean."""
+"""Writes of the accounts app: logins, the audit trail (R10.3), unlocking accounts."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
+from django.http import HttpRequest
 
 from kaoping.engine.errors import KaopingError
 from kaoping.org.models import Unit
 
-from .models import Role, User
+from .models import AuditAction, AuditEvent, AuditOutcome, Role, User
 
 
 class AccountError(KaopingError):
@@ -32,3 +35,68 @@ def user_create(*, username: str, password: str | None = None, role: str = Role.
         user.set_unusable_password()
     user.save()
     return user
+
+
+# ------------------------------------------------------------------------ audit trail
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The client address as django-axes sees it (same proxy settings), else REMOTE_ADDR."""
+    if request is None:
+        return None
+    from axes.helpers import get_client_ip_address
+
+    ip = getattr(request, "axes_ip_address", None) or get_client_ip_address(request)
+    return ip or None
+
+
+def _clip(text: Any, size: int) -> str:
+    text = "" if text is None else str(text)
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+@transaction.atomic
+def audit_record(*, action: str, request: HttpRequest | None = None, user: Any = None,
+                 username: str = "", outcome: str = AuditOutcome.SUCCESS, target: str = "",
+                 detail: str = "", status: int | None = None) -> AuditEvent:
+    """Append one event. ``user`` defaults to the request's user; ``username`` is used
+    when there is no user (a failed log-in of a name that may not exist).
+
+    The trail is append-only: this is the only writer and it only inserts.
+    """
+    if action not in AuditAction.values:
+        raise AccountError(f"未知的审计操作 {action}", code="unknown_audit_action", location=action)
+    if outcome not in AuditOutcome.values:
+        raise AccountError(f"未知的审计结果 {outcome}", code="unknown_audit_outcome", location=outcome)
+    if request is None:
+        from .context import current_request
+
+        request = current_request()
+    if user is None and request is not None:
+        candidate = getattr(request, "user", None)
+        if candidate is not None and candidate.is_authenticated:
+            user = candidate
+    if user is not None and getattr(user, "pk", None) is not None:
+        username, role = user.get_username(), str(user.role)
+    else:
+        role = ""
+    return AuditEvent.objects.create(
+        username=_clip(username, 150), role=role, ip=client_ip(request), action=action,
+        method=(request.method or "") if request is not None else "",
+        path=_clip(request.get_full_path(), 500) if request is not None else "",
+        status=status, target=_clip(target, 300), detail=_clip(detail, 4000), outcome=outcome,
+    )
+
+
+@transaction.atomic
+def user_unlock(*, username: str, by: Any = None, request: HttpRequest | None = None) -> int:
+    """Lift a log-in lock-out (django-axes) for ``username``; returns attempts cleared."""
+    from axes.utils import reset
+
+    if not username:
+        raise AccountError("请指定要解锁的用户名", code="missing_username")
+    cleared = reset(username=username)
+    audit_record(action=AuditAction.UNLOCK, request=request, user=by, target=username,
+                 username="" if by is not None else "system",
+                 detail=f"清除失败登录记录 {cleared} 条")
+    return int(cleared)

@@ -115,6 +115,20 @@ def bundle_export(*, campaign: Campaign) -> dict[str, Any]:
         _with_extra({"campaign": code, "results": results}, extra)
         for code, results, extra in c.history.order_by("position").values_list("previous_code", "results", "extra")
     ]
+    # sheets left out by a recorded decision (alerts app, R5.7); written only when there
+    # are any, so that bundles without them keep their hash
+    exclusions = []
+    for rid, uid, reason, decision, extra in c.exclusions.order_by("id").values_list(
+            "rater_id", "unit_id", "reason", "decision", "extra"):
+        x: dict[str, Any] = {"rater": rater_code[rid]}
+        if uid is not None:
+            x["unit"] = unit_code[uid]
+        x["reason"] = reason
+        if decision:
+            x["decision"] = decision
+        exclusions.append(_with_extra(x, extra))
+    if exclusions:
+        bundle["exclusions"] = exclusions
     return bundle
 
 

@@ -254,6 +254,7 @@ def bundle_import(*, data: Any, by: Any = None, source: str = "cli", where: Loca
         raise _duplicate(bundle.code) from None
     _write_definition(campaign, bundle, data, units, raw_units, actor)
     _write_scores(campaign, bundle, units, actor)
+    _write_exclusions(campaign, bundle, data, units, actor, where)
     return campaign
 
 
@@ -349,6 +350,36 @@ def _write_scores(campaign: Campaign, bundle: Bundle, units: dict[str, Unit], ac
     ledger_append_rowsets(action="measure.import", rowsets=rowsets, **record)
 
 
+EXCLUSION_KEYS = frozenset({"rater", "unit", "reason", "decision"})
+
+
+def _write_exclusions(campaign: Campaign, bundle: Bundle, data: Mapping[str, Any], units: dict[str, Unit],
+                      actor: str, where: Locator) -> None:
+    """Recorded sheet exclusions (bundle ``exclusions``), kept by the alerts app."""
+    if not bundle.exclusions:
+        return
+    from kaoping.alerts.models import SheetExclusion
+
+    rater_ids = dict(Rater.objects.filter(campaign=campaign).values_list("code", "id"))
+    seen: set[tuple[str, str | None]] = set()
+    rows = []
+    for i, (x, raw) in enumerate(zip(bundle.exclusions, data.get("exclusions") or [], strict=True)):
+        if (x.rater, x.unit) in seen:
+            scope = f"对单位 {x.unit} 的评分" if x.unit else "全部评分"
+            raise BundleError(f"评价人 {x.rater} 的{scope}重复剔除", code="duplicate", location=where("exclusions", i))
+        seen.add((x.rater, x.unit))
+        if x.decision is not None and len(x.decision) > CODE_MAX:
+            raise BundleError(f"处理决定 {x.decision[:20]}… 超过 {CODE_MAX} 个字符", code="too_long",
+                              location=where("exclusions", i))
+        rows.append(SheetExclusion(campaign=campaign, rater_id=rater_ids[x.rater],
+                                   unit=units[x.unit] if x.unit is not None else None, reason=x.reason,
+                                   decision=x.decision or "", extra=_extra(raw, EXCLUSION_KEYS),
+                                   created_at=campaign.created_at, created_by=campaign.created_by))
+    objs = SheetExclusion.objects.bulk_create(rows)
+    ledger_append(action="exclusion.import", actor=actor, object_type="campaign", object_id=campaign.code,
+                  rows=[rowset_from_db("sheet_exclusion", [o.pk for o in objs])], data={"count": len(objs)})
+
+
 # --------------------------------------------------------------------------- lifecycle
 
 
@@ -401,6 +432,9 @@ def results_compute(*, campaign: Campaign, by: Any = None, source: str = "system
                   object_id=campaign.code, rows=[rowset_from_db("snapshot", [snapshot.pk])],
                   data={"input_hash": digest, "engine_version": kaoping.__version__,
                         "units": len(results["units"])})
+    from kaoping.alerts.services import alerts_sync  # the alerts app depends on campaigns
+
+    alerts_sync(campaign=campaign, snapshot=snapshot, by=by, source=source)  # R5.7: file each alert once
     return snapshot
 
 

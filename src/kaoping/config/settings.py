@@ -10,6 +10,7 @@ KAOPING_ALLOWED_HOSTS comma-separated host names (default: localhost only)
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -63,7 +64,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kaoping.accounts.middleware.AccessMiddleware",  # time-out notice, password expiry, audit, 403 page
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lock-out into the lock-out page
 ]
 
 ROOT_URLCONF = "kaoping.config.urls"
@@ -101,12 +104,39 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
+# ---- authentication, passwords, sessions, lock-out (等保三级, R10.3) ----------------
+INSTALLED_APPS.append("axes")
+AUTHENTICATION_BACKENDS = [
+    "kaoping.accounts.backends.LockoutBackend",  # django-axes: refuses a locked-out log-in
+    "django.contrib.auth.backends.ModelBackend",
+]
+# length >= 10, three of upper/lower/digit/symbol, not like the user's name, not common
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "kaoping.accounts.validators.LengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "kaoping.accounts.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# password expiry in days (0 = off): an older password must be changed before anything else
+PASSWORD_MAX_AGE_DAYS = int(os.environ.get("KAOPING_PASSWORD_MAX_AGE_DAYS", "0"))
+
+# Lock-out after 5 failed log-ins for 30 minutes (django-axes). Locked per login name *and*
+# client address: the account is locked for whoever is guessing, while nobody elsewhere
+# can lock an official out of their account by typing wrong passwords on purpose
+# (KAOPING_LOCKOUT_BY=username locks the name wherever the attempts come from).
+AXES_FAILURE_LIMIT = int(os.environ.get("KAOPING_LOCKOUT_FAILURES", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("KAOPING_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = (["username"] if os.environ.get("KAOPING_LOCKOUT_BY") == "username"
+                           else [["username", "ip_address"]])
+AXES_RESET_ON_SUCCESS = True  # a successful log-in clears earlier failures
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the wait shown is the wait that applies
+AXES_LOCKOUT_CALLABLE = "kaoping.accounts.views.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = int(os.environ["KAOPING_PROXY_COUNT"]) if os.environ.get("KAOPING_PROXY_COUNT") else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT
+                                     else ("REMOTE_ADDR",))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -137,6 +167,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,6 @@
 """Top-level URL configuration."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from .api import api
@@ -13,8 +12,7 @@ admin.site.index_title = "系统管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("kaoping.accounts.urls")),  # accounts/login|logout|password|me, audit/
     path("", include("kaoping.campaigns.urls")),
     path("", include("kaoping.reports.urls")),
     path("", include("kaoping.collection.urls")),

@@ -24,10 +24,11 @@ kind                      statistic                                         aler
                                                                             previous (0.20)
 ``low_streak``            C1 rule 10: total and previous score              both ``< low_score_threshold``
                                                                             (80)
-``rater_lenient``         rater's mean residual ``d``, less the median      ``z ≥ lenient_z`` (4) and at
-                          ``d`` of the rater's group; robust z over the     least ``bias_points`` (5)
-                          raters with ≥ ``min_scores`` scores on ≥          above the usual rater
-                          ``min_units`` units
+``rater_lenient``         rater's mean residual ``d`` (scores at full       ``z ≥ lenient_z`` (4) and at
+                          marks or at the bottom counted as censored:       least ``bias_points`` (5)
+                          Tobit estimate), less the median ``d`` of the     above the usual rater
+                          rater's group; robust z over the raters with ≥
+                          ``min_scores`` scores on ≥ ``min_units`` units
 ``rater_severe``          the same, downwards                               ``z ≤ −severe_z`` (4) and at
                                                                             least ``bias_points`` below
 ``straight_line``         share of a rater's answers within                 share ``≥ straight_share``
@@ -48,7 +49,7 @@ kind                      statistic                                         aler
                                                                             (6); ring of 3..``ring_max``
                                                                             (4) links, each ``≥
                                                                             mutual_points`` with ``z ≥
-                                                                            ring_edge_z`` (2), ``Σz/√k``
+                                                                            ring_edge_z`` (1.5), ``Σz/√k``
                                                                             above the bound for that size
 ``rotation``              first-place holders over history + current;       window ``≥ rotation_min_periods``
                           the window of latest periods with no holder       (4), ``≤ rotation_max_holders``
@@ -83,7 +84,7 @@ key                        default  meaning
 ``mutual_points``          6        least favour gap (points of 100): mean of a pair's two
                                     directions, every link of a ring
 ``mutual_edge_z``          1.0      least robust z of each direction of a pair
-``ring_edge_z``            2.0      least robust z of each link of a ring
+``ring_edge_z``            1.5      least robust z of each link of a ring
 ``mutual_alpha``           0.005    false-alarm rate per campaign the pair and ring bounds
                                     allow, per size of group
 ``mutual_min_scores``      3        scores a direction needs to be judged

@@ -119,6 +119,11 @@ class IndicatorChange(models.Model):
     class Action(models.TextChoices):
         CREATE = "create", _("新建版本")
         CHANGE = "change", _("修改指标")
+        ADD = "add", _("新增指标")
+        REMOVE = "remove", _("删除指标")
+        MOVE = "move", _("移动指标")
+        AHP = "ahp", _("层次分析赋权")
+        IMPORT = "import", _("导入")
 
     version = models.ForeignKey(LibraryVersion, models.PROTECT, related_name="changes", verbose_name=_("版本"))
     action = models.CharField(_("操作"), max_length=8, choices=Action.choices)
@@ -136,3 +141,31 @@ class IndicatorChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} {self.get_action_display()} {self.node_code}"
+
+
+class AHPJudgement(models.Model):
+    """Experts' pairwise comparisons of one inner node's children (R2.5), kept for review.
+
+    ``criteria`` are the child codes in row order; ``experts`` is ``[{"name", "matrix"}]``
+    with entries as written (``"1/3"``); ``result`` the engine's C3 JSON at saving time.
+    ``applied_at`` is set when the combined weights were written back into the draft.
+    """
+
+    version = models.ForeignKey(LibraryVersion, models.PROTECT, related_name="judgements", verbose_name=_("版本"))
+    node = models.ForeignKey(IndicatorNode, models.PROTECT, related_name="judgements", verbose_name=_("上级指标"))
+    criteria = models.JSONField(_("比较的指标"))
+    experts = models.JSONField(_("专家判断矩阵"))
+    result = models.JSONField(_("计算结果"))
+    consistent = models.BooleanField(_("通过一致性检验"))
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("操作人"))
+    applied_at = models.DateTimeField(_("写回权重时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("层次分析判断")
+        verbose_name_plural = _("层次分析判断")
+        ordering = ["version", "node", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.node.code} AHP #{self.pk}"

@@ -42,6 +42,13 @@ COVERED: dict[str, tuple[str, str]] = {
     "adjustment": ("campaigns.Adjustment", "加减分"),
     "veto": ("campaigns.Veto", "一票否决"),
     "snapshot": ("campaigns.ResultSnapshot", "结果快照"),
+    "alert": ("alerts.Alert", "预警"),
+    "alert_event": ("alerts.AlertEvent", "预警处理记录"),
+    "sheet_exclusion": ("alerts.SheetExclusion", "评分表剔除"),
+    "rating": ("ratings.Rating", "好差评"),
+    "rating_case": ("ratings.BadRatingCase", "差评整改"),
+    "rating_appeal": ("ratings.Appeal", "差评申诉"),
+    "publication": ("reports.Publication", "结果发布"),
 }
 
 _SIMPLE = (

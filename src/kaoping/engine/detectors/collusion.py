@@ -129,7 +129,7 @@ def mutual_high(cols: Columns) -> list[Alert]:
         weaker one still count when together they are beyond chance.)
         *Ring*: a directed cycle of 3 to ``ring_max`` (4) links (A favours B, B favours
         C, C favours A), each link with ``gap − median ≥ mutual_points`` and
-        ``z ≥ ring_edge_z`` (2), whose ``Σz/√k`` reaches the threshold for rings of that
+        ``z ≥ ring_edge_z`` (1.5), whose ``Σz/√k`` reaches the threshold for rings of that
         size. The thresholds are Bonferroni bounds that keep the chance of a false alarm
         in an honest campaign near ``mutual_alpha`` (0.005) per size, whatever the
         number of units (4.36 for pairs among 40 units, 5.02 for rings of three).

@@ -9,6 +9,7 @@ from .common import (
     BoolArray,
     Columns,
     FloatArray,
+    censored_shift,
     distinct_units,
     group_reference,
     num,
@@ -28,7 +29,11 @@ def rater_bias(cols: Columns) -> list[Alert]:
 
     Statistic
         For rater *r*, ``d_r`` = mean over their scores of ``value − median`` of the
-        score's (unit, indicator) cell (cells with at least ``min_cell`` scores).
+        score's (unit, indicator) cell (cells with at least ``min_cell`` scores),
+        counting a score at full marks (or at the bottom of the scale) as censored: the
+        shift is the Tobit estimate of :func:`~.common.censored_shift`, so a lenient
+        rater whose +20 is cut to +10 by the ceiling is still measured near +20, while
+        a rater without scores at the ends gets the plain mean.
         ``c_r = d_r − ref_g``, where ``ref_g`` is the median ``d`` of the rater's group
         (groups may legitimately differ; a group with fewer than 5 judged raters uses the
         median of all). The robust z-score over all judged raters is
@@ -54,7 +59,10 @@ def rater_bias(cols: Columns) -> list[Alert]:
     rater = cols.rater[valid]
     count = np.bincount(rater, minlength=n_r)
     total = np.bincount(rater, weights=cols.resid[valid], minlength=n_r)
-    d = np.divide(total, count, out=np.zeros(n_r), where=count > 0)
+    raw = np.divide(total, count, out=np.zeros(n_r), where=count > 0)
+    value, leaf = cols.value[valid], cols.leaf[valid]
+    d, at_end, _ = censored_shift(rater, value, value - cols.resid[valid], cols.leaf_top[leaf],
+                                  cols.leaf_bottom[leaf], n_r)
     units = distinct_units(rater, cols.unit[valid], n_r, cols.n_units).sum(axis=1)
     eligible: BoolArray = (count >= th.min_scores) & (units >= th.min_units)
     if int(eligible.sum()) < 3:
@@ -81,12 +89,15 @@ def rater_bias(cols: Columns) -> list[Alert]:
             f"比共识（同一单位同一指标评分的中位数）平均 {signed(float(d[r]))} 分，"
             f"同组评价人一般为 {signed(float(ref[g]))} 分，稳健 z = {float(z[r]):+.1f}"
             f"（阈值 ±{limit:g}，且相差至少 {th.bias_points:g} 分）；"
-            f"依据 {int(count[r])} 条评分、{int(units[r])} 个单位",
+            f"依据 {int(count[r])} 条评分、{int(units[r])} 个单位"
+            + (f"，其中 {int(at_end[r])} 条为满分或最低分，按截尾估计其应有偏离"
+               f"（未校正为 {signed(float(raw[r]))} 分）" if at_end[r] else ""),
             {
                 "mean_deviation": num(d[r]), "group_typical": num(ref[g]),
                 "relative": num(rel), "robust_z": num(z[r]), "scale": num(spread),
                 "threshold_z": limit, "threshold_points": th.bias_points,
                 "scores": int(count[r]), "units": int(units[r]),
+                "raw_mean_deviation": num(raw[r]), "censored_scores": int(at_end[r]),
             },
         ))
     return alerts

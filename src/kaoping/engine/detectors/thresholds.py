@@ -46,7 +46,7 @@ class Thresholds:
     # mutual_high (pairs and rings)
     mutual_points: float = 6.0
     mutual_edge_z: float = 1.0
-    ring_edge_z: float = 2.0
+    ring_edge_z: float = 1.5
     mutual_alpha: float = 0.005
     mutual_min_scores: int = 3
     ring_max: int = 4

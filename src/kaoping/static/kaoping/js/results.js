@@ -74,7 +74,7 @@
           type: "pie", radius: ["42%", "68%"], center: ["50%", "45%"],
           avoidLabelOverlap: true,
           itemStyle: { borderColor: "#fff", borderWidth: 2 },
-          label: { formatter: "{b}\n{c}", fontSize: 12 },
+          label: { formatter: "{b}\n{c}", fontSize: 12, overflow: "none" },
           data: data.gradeCounts.map(function (g) {
             return { name: g.name, value: g.value, itemStyle: { color: data.colors[g.name] || "#64748b" } };
           })

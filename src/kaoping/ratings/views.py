@@ -1,0 +1,878 @@
+"""Pages of the ratings app (R4): the citizen's rating pages, staff entry and uploads,
+the office's dashboard, statistics, registers, cases and appeals, and the public lookup.
+
+Views read through :mod:`.selectors` and :mod:`.stats`, write through :mod:`.services`,
+and only shape what the templates show. A citizen reaches a rating page by a signed
+link (:func:`link_token`): no log-in, and nobody can rate a transaction they were not
+given the link of.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from typing import Any
+
+from django.contrib import messages
+from django.core import signing
+from django.db import transaction as db_transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kaoping.accounts.permissions import has, public, requires
+
+from . import forms as upload_io
+from . import selectors, services, stats
+from .forms import (
+    COMMENT_MAX,
+    LEVEL_CHOICES,
+    AppealForm,
+    CaseStepForm,
+    DecideForm,
+    NameForm,
+    PeriodForm,
+    RatingForm,
+    StaffEntryForm,
+    UploadForm,
+)
+from .models import (
+    BAD_LEVELS,
+    ONLINE_ITEMS,
+    ONSITE_ITEMS,
+    PROBLEM_TAGS,
+    CaseStatus,
+    Level,
+    RatingChannel,
+    SummaryKind,
+    Transaction,
+)
+from .services import RatingError
+
+LINK_SALT = "kaoping.ratings.link"
+TOKEN_MAX = 400
+DEVICE_COOKIE = "kp_device"
+KIOSK_RECENT_MINUTES = 30
+KIOSK_POLL_SECONDS = 5
+KIOSK_THANKS_SECONDS = 6
+
+# --------------------------------------------------------------------------- links and QR codes
+
+
+def link_token(external_id: str) -> str:
+    """The signed token of a transaction's rating link (QR code or SMS)."""
+    return signing.Signer(salt=LINK_SALT).sign_object(external_id)
+
+
+def link_external_id(token: str) -> str | None:
+    """The transaction id a token stands for; None when it was changed or made up."""
+    if not token or len(token) > TOKEN_MAX:
+        return None
+    try:
+        value = signing.Signer(salt=LINK_SALT).unsign_object(token)
+    except (signing.BadSignature, ValueError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def rating_path(external_id: str, *, via: str | None = None) -> str:
+    path = reverse("ratings:rate", args=[link_token(external_id)])
+    return f"{path}?c={via}" if via else path
+
+
+def _qr(url: str) -> Any:
+    import segno
+
+    return segno.make(url, error="m")
+
+
+def _level_label(level: int) -> str:
+    return str(Level(level).label)
+
+
+def _txn_facts(txn: Transaction) -> dict[str, Any]:
+    """What a citizen sees of their transaction (no applicant data)."""
+    return {
+        "item": txn.service_item.name, "hall": txn.hall.name, "window": txn.window.name,
+        "staff": txn.staff.name if txn.staff else "", "when": txn.completed_at or txn.accepted_at,
+        "rate_until": txn.rate_until,
+    }
+
+
+def _is_rated(txn: Transaction) -> bool:
+    return hasattr(txn, "rating")
+
+
+def _device(request: HttpRequest) -> tuple[str, str | None]:
+    """A per-browser id (cookie) so one phone rating many times can be noticed (R5.5)."""
+    value = request.COOKIES.get(DEVICE_COOKIE, "")
+    if not value or len(value) > 64 or not value.replace("-", "").replace("_", "").isalnum():
+        import secrets
+
+        return f"web:{secrets.token_urlsafe(16)}", None
+    return f"web:{value}", value
+
+
+def _remember_device(response: HttpResponse, device: str, had: str | None) -> HttpResponse:
+    if had is None:
+        response.set_cookie(DEVICE_COOKIE, device.removeprefix("web:"), max_age=365 * 24 * 3600,
+                            httponly=True, samesite="Lax")
+    return response
+
+
+# --------------------------------------------------------------------------- citizen pages
+
+
+def _outcome(request: HttpRequest, *, heading: str, lines: list[str], status: int = 200, warn: bool = False,
+             level_label: str = "", kiosk: bool = False, refresh_url: str = "",
+             refresh_seconds: int = KIOSK_THANKS_SECONDS) -> HttpResponse:
+    return render(request, "ratings/outcome.html", {
+        "heading": heading, "lines": lines, "warn": warn, "level_label": level_label, "kiosk": kiosk,
+        "refresh_url": refresh_url, "refresh_seconds": refresh_seconds,
+    }, status=status)
+
+
+def _invalid_link(request: HttpRequest) -> HttpResponse:
+    return _outcome(request, heading=_("评价链接无效"), warn=True, status=404, lines=[
+        _("该链接不完整或已被改动，无法打开评价页面。"),
+        _("请核对短信中的链接，或重新扫描窗口提供的二维码。"),
+    ])
+
+
+def _already_rated(request: HttpRequest, **kw: Any) -> HttpResponse:
+    return _outcome(request, heading=_("本次办件已经评价过了"), warn=True, status=409, lines=[
+        _("每件办件只能评价一次，感谢您的参与。"),
+        _("如需反映问题，请拨打 12345 政务服务便民热线。"),
+    ], **kw)
+
+
+def _expired(request: HttpRequest, txn: Transaction, **kw: Any) -> HttpResponse:
+    until = timezone.localtime(txn.rate_until)
+    return _outcome(request, heading=_("评价期限已过"), warn=True, status=410, lines=[
+        _("本次办件的评价期限已于 %(until)s 截止。") % {"until": f"{until:%Y年%m月%d日 %H:%M}"},
+        _("如需反映问题，请拨打 12345 政务服务便民热线。"),
+    ], **kw)
+
+
+def _not_yet(request: HttpRequest, **kw: Any) -> HttpResponse:
+    return _outcome(request, heading=_("暂时还不能评价"), warn=True, status=422, lines=[
+        _("该办件尚未受理，请在办理后再评价。"),
+    ], **kw)
+
+
+def _error_field(location: str | None) -> str | None:
+    """The form field a service error is about (``items.attitude`` → ``item_attitude``)."""
+    if not location:
+        return None
+    if location.startswith("items."):
+        return "item_" + location.split(".", 1)[1]
+    if location.startswith("tags"):
+        return "tags"
+    return {"comment": "comment", "level": "level", "rater.phone": "rater_phone", "channel": "channel",
+            "transaction": "transaction"}.get(location)
+
+
+def _add_service_error(form: Any, exc: RatingError) -> None:
+    name = _error_field(exc.location)
+    form.add_error(name if name in form.fields else None, exc.message)
+
+
+def _rating_context(form: RatingForm, txn: Transaction, action: str, token: str = "") -> dict[str, Any]:
+    return {"form": form, "txn": _txn_facts(txn), "levels": LEVEL_CHOICES, "item_fields": form.item_fields,
+            "action": action, "token_field": token, "comment_max": COMMENT_MAX}
+
+
+def _submit(request: HttpRequest, form: RatingForm, txn: Transaction, *, channel: str,
+            device: str | None) -> RatingError | None:
+    """Hand a valid form to the service; the error it raises, if any."""
+    try:
+        services.rating_submit(transaction=txn, level=form.cleaned_data["level"], items=form.items(),
+                               tags=form.cleaned_data["tags"], comment=form.cleaned_data["comment"],
+                               channel=channel, device=device)
+    except RatingError as exc:
+        return exc
+    return None
+
+
+@public
+@csrf_exempt  # no session to protect: the signed link itself is what authorises the rating
+@require_http_methods(["GET", "POST"])
+def rate(request: HttpRequest, token: str) -> HttpResponse:
+    """The mobile rating page reached by a QR code or an SMS link (R4.2–R4.3)."""
+    external_id = link_external_id(token)
+    txn = selectors.transaction_for_rating(external_id) if external_id else None
+    if txn is None:
+        return _invalid_link(request)
+    if _is_rated(txn):
+        return _already_rated(request)
+    now = timezone.now()
+    if now > txn.rate_until:
+        return _expired(request, txn)
+    via = RatingChannel.QR if request.GET.get("c") == "qr" else RatingChannel.MOBILE
+    form = RatingForm(request.POST or None, online=txn.online)
+    if request.method == "POST" and form.is_valid():
+        device, had = _device(request)
+        error = _submit(request, form, txn, channel=via, device=device)
+        if error is None:
+            response = redirect(reverse("ratings:rate_thanks", args=[token]), permanent=False)
+            response.status_code = 303
+            return _remember_device(response, device, had)
+        if error.code == "already_rated":
+            return _already_rated(request)
+        if error.code == "rating_closed":
+            return _expired(request, txn)
+        if error.code == "not_ratable_yet":
+            return _not_yet(request)
+        _add_service_error(form, error)
+    return render(request, "ratings/rate.html", _rating_context(form, txn, request.get_full_path()),
+                  status=400 if form.is_bound else 200)
+
+
+@public
+@require_GET
+def rate_thanks(request: HttpRequest, token: str) -> HttpResponse:
+    external_id = link_external_id(token)
+    txn = selectors.transaction_for_rating(external_id) if external_id else None
+    if txn is None:
+        return _invalid_link(request)
+    if not _is_rated(txn):
+        return redirect("ratings:rate", token=token)
+    level = txn.rating.level
+    lines = [_("您的评价已提交，我们将认真听取您的意见。")]
+    if level in BAD_LEVELS:
+        lines.append(_("您反映的问题将转交责任单位核实整改，整改情况可在“窗口评价公示”中查询。"))
+    return _outcome(request, heading=_("感谢您的评价！"), level_label=_level_label(level), lines=lines)
+
+
+@public
+@require_GET
+def rate_qr(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
+    """The QR code of a rating link, as PNG or SVG (for receipts and SMS systems)."""
+    external_id = link_external_id(token)
+    if not external_id or selectors.transaction_get(external_id) is None:
+        raise Http404(_("评价链接无效"))
+    qr = _qr(request.build_absolute_uri(rating_path(external_id, via="qr")))
+    buf = io.BytesIO()
+    if fmt == "png":
+        qr.save(buf, kind="png", scale=8, border=2)
+        return HttpResponse(buf.getvalue(), content_type="image/png")
+    qr.save(buf, kind="svg", scale=8, border=2, xmldecl=False)
+    return HttpResponse(buf.getvalue(), content_type="image/svg+xml")
+
+
+def _kiosk_pending(window: Any, now: dt.datetime) -> Transaction | None:
+    """The transaction just served at this window and not rated yet (shown on its terminal)."""
+    from django.db.models import Q
+    from django.db.models.functions import Coalesce
+
+    recent = now - dt.timedelta(minutes=KIOSK_RECENT_MINUTES)
+    return (Transaction.objects.select_related("service_item", "hall", "window", "staff")
+            .filter(window=window, rating__isnull=True, rate_until__gt=now, accepted_at__lte=now)
+            .filter(Q(completed_at__gte=recent) | Q(completed_at__isnull=True, accepted_at__gte=recent))
+            .order_by(Coalesce("completed_at", "accepted_at").desc(), "-pk").first())
+
+
+@public
+@csrf_exempt  # a shared terminal without log-in; the posted token names the transaction
+@require_http_methods(["GET", "POST"])
+def kiosk(request: HttpRequest, hall: str, window: str) -> HttpResponse:
+    """The window terminal (现场评价器): shows the transaction just served, or waits for one."""
+    w = selectors.window_get(hall, window)
+    if w is None:
+        return _outcome(request, heading=_("窗口不存在"), warn=True, status=404, kiosk=True,
+                        lines=[_("请联系大厅工作人员检查评价器设置。")])
+    here = reverse("ratings:kiosk", args=[hall, window])
+    window_label = f"{w.hall.name} · {w.name}"
+    if request.method == "POST":
+        external_id = link_external_id(request.POST.get("token", ""))
+        txn = selectors.transaction_for_rating(external_id) if external_id else None
+        if txn is None or txn.window_id != w.pk:
+            return redirect(here)
+        if _is_rated(txn):
+            return _already_rated(request, kiosk=True, refresh_url=here)
+        form = RatingForm(request.POST, online=txn.online)
+        if form.is_valid():
+            error = _submit(request, form, txn, channel=RatingChannel.KIOSK, device=None)
+            if error is None:
+                return _outcome(request, heading=_("感谢您的评价！"), kiosk=True, refresh_url=here,
+                                level_label=_level_label(form.cleaned_data["level"]),
+                                lines=[_("祝您生活愉快。")])
+            if error.code == "already_rated":
+                return _already_rated(request, kiosk=True, refresh_url=here)
+            if error.code == "rating_closed":
+                return _expired(request, txn, kiosk=True, refresh_url=here)
+            _add_service_error(form, error)
+        failed = _rating_context(form, txn, here, token=link_token(txn.external_id))
+        return render(request, "ratings/kiosk.html", {**failed, "window_label": window_label}, status=400)
+    txn = _kiosk_pending(w, timezone.now())
+    context: dict[str, Any] = {"window_label": window_label, "poll_seconds": KIOSK_POLL_SECONDS, "txn": None}
+    if txn is not None:
+        context.update(_rating_context(RatingForm(online=txn.online), txn, here, token=link_token(txn.external_id)))
+    return render(request, "ratings/kiosk.html", context)
+
+
+# --------------------------------------------------------------------------- office: helpers
+
+
+def _this_month() -> dt.date:
+    return services.month_start(timezone.now())
+
+
+def _period(request: HttpRequest) -> tuple[dt.date, str]:
+    """The month asked for (``?period=YYYY-MM``, default this month) and an error, if any."""
+    form = PeriodForm(request.GET)
+    if form.is_valid() and form.cleaned_data["period"]:
+        return form.cleaned_data["period"], ""
+    error = form.errors.get("period")
+    return _this_month(), (str(error[0]) if error else "")
+
+
+def _months(period: dt.date, n: int = 12) -> list[str]:
+    return [p.strftime("%Y-%m") for p in stats.previous_periods(period, n)]
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _page(request: HttpRequest, name: str, section: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    """Render an office page with the sub-navigation the user's role allows."""
+    user = request.user
+    can = {"manage": has(user, "ratings.manage"), "enter": has(user, "ratings.enter"),
+           "cases": has(user, "cases.handle"), "decide": has(user, "appeals.decide"),
+           "upload": has(user, "data.upload")}
+    pending = sum(len(v) for v in selectors.unconfirmed_codes().values()) if can["manage"] else 0
+    return render(request, f"ratings/{name}.html",
+                  {"nav": "ratings", "section": section, "can": can, "pending_codes": pending, **context},
+                  status=status)
+
+
+BAD_CASE_CHOICES = [(s.value, s.label) for s in CaseStatus]
+
+
+# --------------------------------------------------------------------------- office: dashboard
+
+
+@requires("ratings.view")
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The ratings dashboard: this month in figures, trends, rankings, lists and alerts."""
+    period, period_error = _period(request)
+    windows = stats.stats_table(SummaryKind.WINDOW, period)
+    rated = [w for w in windows if w["count"]]
+    total = sum(w["count"] for w in rated)
+    levels = {str(i): sum(w["levels"][str(i)] for w in rated) for i in range(1, 6)}
+    level_sum = sum(i * n for i, n in ((int(k), v) for k, v in levels.items()))
+    bad = levels["1"] + levels["2"]
+    rectified = sum(w["bad_rectified"] for w in rated)
+    summary = {
+        "count": total, "transactions": sum(w["transactions"] for w in windows),
+        "good_rate": (levels["4"] + levels["5"]) / total if total else None,
+        "satisfaction": 100 * (level_sum - total) / (4 * total) if total else None,
+        "bad": bad, "rectified": rectified, "rectification_rate": rectified / bad if bad else None,
+        "default_count": sum(w["default_count"] for w in windows),
+    }
+    # monthly trend over all halls: satisfaction is linear in the mean level, so the
+    # count-weighted mean of the halls' satisfaction is the overall one
+    trend = []
+    for p in reversed(stats.previous_periods(period, 12)):
+        halls = stats.hall_stats(p)
+        n = sum(h["count"] for h in halls)
+        sat = sum(h["satisfaction"] * h["count"] for h in halls if h["count"]) / n if n else None
+        trend.append({"period": p.strftime("%Y-%m"), "count": n, "satisfaction": sat,
+                      "bad": sum(h["bad"] for h in halls)})
+    lists = stats.honour_lists(period)
+    cases_open = selectors.cases_for(request.user).exclude(status=CaseStatus.CLOSED)
+    overdue = selectors.cases_for(request.user, overdue=True).count()
+    window_choices = [(w.pk, f"{w.hall.name} · {w.name}") for w in selectors.windows()]
+    try:
+        phrase_window = int(request.GET.get("w", ""))
+    except ValueError:
+        phrase_window = None
+    if phrase_window not in {pk for pk, _label in window_choices}:
+        phrase_window = None
+    phrases = _comment_phrases(period, phrase_window)
+    flags = _integrity_flags(period)
+    chart = {
+        "trend": trend,
+        "levels": [{"name": label, "value": levels[str(value)]} for value, label in LEVEL_CHOICES],
+        "ranking": [{"name": w["name"], "hall": w["hall_name"], "satisfaction": round(w["satisfaction"], 2),
+                     "count": w["count"]} for w in rated[:15]],
+        "phrases": phrases.get("chart"),
+        "labels": {"count": _("评价数"), "satisfaction": _("满意度"), "bad": _("差评数"), "none": _("暂无数据")},
+    }
+    context = {
+        "period": period.strftime("%Y-%m"), "period_error": period_error,
+        "months": _months(_this_month(), 24), "summary": summary, "pct": _pct,
+        "good_rate": _pct(summary["good_rate"]), "rectification_rate": _pct(summary["rectification_rate"]),
+        "lists": lists, "open_cases": cases_open.count(), "overdue_cases": overdue,
+        "windows": rated[:10], "phrases": phrases, "flags": flags, "chart": chart,
+        "window_choices": window_choices, "phrase_window": phrase_window,
+        "policy": _policy_text(services.policy_get()),
+    }
+    return _page(request, "dashboard", "dashboard", context)
+
+
+def _policy_text(policy: Any) -> dict[str, Any]:
+    return {"red_share": f"{policy.red_share:.0%}", "red_months": policy.red_months,
+            "black_share": f"{policy.black_share:.0%}", "black_months": policy.black_months,
+            "below": f"{policy.inspection_below:g}", "periods": policy.inspection_periods}
+
+
+def _comment_phrases(period: dt.date, window_id: int | None) -> dict[str, Any]:
+    """Frequent problem phrases of the comments (R4.6): this month's, and per month."""
+    from . import comments
+
+    praise = set(comments.DOMAIN.get("好评", {}))
+    month = comments.comment_analysis(period=period, window_id=window_id)
+    return {"comments": month["comments"], "phrases": [p for p in month["phrases"] if p[0] not in praise][:10],
+            "categories": [c for c in month["categories"] if c[0] != "好评"],
+            "chart": comments.phrase_trend(until=period, months=6, window_id=window_id)}
+
+
+def _integrity_flags(period: dt.date) -> list[Any]:
+    """Integrity flags of the month (R5.5), stored by ``integrity_scan``; open ones first."""
+    from .models import RatingFlag
+
+    return list(RatingFlag.objects.filter(period=period).order_by("status", "-created_at")[:20])
+
+
+# --------------------------------------------------------------------------- office: statistics
+
+STATS_KINDS = {
+    "window": (SummaryKind.WINDOW, "服务窗口"), "staff": (SummaryKind.STAFF, "工作人员"),
+    "item": (SummaryKind.ITEM, "服务事项"), "hall": (None, "服务大厅"),
+}
+
+
+@requires("ratings.view")
+@require_GET
+def statistics(request: HttpRequest) -> HttpResponse:
+    """Statistics per hall / window / staff member / service item for one month (R4.5)."""
+    period, period_error = _period(request)
+    by = request.GET.get("by", "window")
+    if by not in STATS_KINDS:
+        by = "window"
+    kind, _label = STATS_KINDS[by]
+    rows = stats.hall_stats(period) if kind is None else stats.stats_table(kind, period)
+    for r in rows:
+        r["pct"] = {k: _pct(r.get(k)) for k in ("good_rate", "rectification_rate", "callback_rate",
+                                                 "on_time_rate", "on_the_spot_rate")}
+    return _page(request, "statistics", "stats", {
+        "nav": "ratings", "period": period.strftime("%Y-%m"), "period_error": period_error, "by": by,
+        "kinds": [(k, _(v[1])) for k, v in STATS_KINDS.items()], "rows": rows,
+        "months": _months(_this_month(), 24),
+    })
+
+
+# --------------------------------------------------------------------------- office: registers
+
+REGISTERS = ("halls", "windows", "staff", "items")
+
+
+def _register_rows(kind: str) -> list[Any]:
+    if kind == "halls":
+        return list(selectors.halls())
+    if kind == "windows":
+        return list(selectors.windows())
+    if hasattr(selectors, f"{kind}_list"):
+        return list(getattr(selectors, f"{kind}_list")())
+    from .models import ServiceItem, StaffMember
+
+    model = StaffMember if kind == "staff" else ServiceItem
+    qs = model.objects.order_by("code")
+    return list(qs.select_related("window", "window__hall") if kind == "staff" else qs)
+
+
+def _register_get(kind: str, pk: int) -> Any:
+    from .models import Hall, ServiceItem, StaffMember, Window
+
+    model = {"halls": Hall, "windows": Window, "staff": StaffMember, "items": ServiceItem}[kind]
+    obj = model.objects.filter(pk=pk).first()
+    if obj is None:
+        raise Http404(_("记录不存在"))
+    return obj
+
+
+@requires("ratings.view")
+@require_GET
+def registers(request: HttpRequest, kind: str = "windows") -> HttpResponse:
+    """Halls, windows, staff and service items; codes first seen from business systems
+    are listed first for the office to confirm."""
+    if kind not in REGISTERS:
+        raise Http404(_("没有这个名录"))
+    rows = _register_rows(kind)
+    rows.sort(key=lambda o: (o.confirmed, getattr(getattr(o, "hall", None), "code", ""), o.code))
+    pending = {k: len(v) for k, v in selectors.unconfirmed_codes().items()}
+    return _page(request, "registers", "registers", {
+        "nav": "ratings", "kind": kind, "rows": rows, "pending": pending,
+        "tabs": [("windows", _("服务窗口")), ("halls", _("服务大厅")), ("staff", _("工作人员")), ("items", _("服务事项"))],
+        "can_manage": has(request.user, "ratings.manage"),
+    })
+
+
+@requires("ratings.manage")
+@require_POST
+def register_confirm(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    if kind not in REGISTERS:
+        raise Http404(_("没有这个名录"))
+    obj = _register_get(kind, pk)
+    form = NameForm(request.POST)
+    if form.is_valid():
+        try:
+            services.code_confirm(obj=obj, name=form.cleaned_data["name"], by=request.user)
+        except RatingError as exc:
+            messages.error(request, _("%(code)s：%(message)s") % {"code": obj.code, "message": exc.message})
+        else:
+            messages.success(request, _("已确认 %(code)s：%(name)s") % {"code": obj.code, "name": obj.name})
+    else:
+        messages.error(request, _("%(code)s：%(errors)s") % {
+            "code": obj.code, "errors": "；".join(str(e) for e in form.errors.get("name", []))})
+    return redirect("ratings:registers_kind", kind=kind)
+
+
+@requires("ratings.view")
+@require_GET
+def window_qr_sheet(request: HttpRequest, hall: str, window: str) -> HttpResponse:
+    """A printable page of rating QR codes for a window's transactions not yet rated."""
+    w = selectors.window_get(hall, window)
+    if w is None:
+        raise Http404(_("窗口不存在"))
+    now = timezone.now()
+    pending = (Transaction.objects.select_related("service_item", "staff")
+               .filter(window=w, rating__isnull=True, rate_until__gt=now).order_by("-accepted_at")[:60])
+    cards = []
+    for t in pending:
+        url = request.build_absolute_uri(rating_path(t.external_id, via="qr"))
+        cards.append({"id": t.external_id, "item": t.service_item.name, "staff": t.staff.name if t.staff else "",
+                      "until": t.rate_until, "svg": _qr(url).svg_inline(scale=5, border=2, omitsize=False), "url": url})
+    kiosk_url = request.build_absolute_uri(reverse("ratings:kiosk", args=[hall, window]))
+    public_url = request.build_absolute_uri(reverse("ratings:public_window", args=[hall, window]))
+    return _page(request, "qr_sheet", "registers", {
+        "nav": "ratings", "window": w, "cards": cards, "kiosk_url": kiosk_url, "public_url": public_url,
+        "public_svg": _qr(public_url).svg_inline(scale=5, border=2, omitsize=False),
+    })
+
+
+# --------------------------------------------------------------------------- staff entry and upload
+
+
+@requires("ratings.enter")
+@require_http_methods(["GET", "POST"])
+def entry(request: HttpRequest) -> HttpResponse:
+    """Hotline, SMS and paper ratings typed in by staff, with the channel recorded."""
+    form = StaffEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        txn = selectors.transaction_for_rating(form.cleaned_data["transaction"].strip())
+        if txn is None:
+            form.add_error("transaction", _("办件编号不存在，请核对。"))
+        else:
+            try:
+                services.rating_submit(
+                    transaction=txn, level=form.cleaned_data["level"], tags=form.cleaned_data["tags"],
+                    comment=form.cleaned_data["comment"], channel=form.cleaned_data["channel"],
+                    rater_phone=form.cleaned_data["rater_phone"] or None, by=request.user)
+            except RatingError as exc:
+                _add_service_error(form, exc)
+            else:
+                messages.success(request, _("已录入办件 %(id)s 的评价：%(level)s（%(channel)s）") % {
+                    "id": txn.external_id, "level": _level_label(form.cleaned_data["level"]),
+                    "channel": RatingChannel(form.cleaned_data["channel"]).label})
+                return redirect("ratings:entry")
+    return _page(request, "entry", "entry", {
+        "nav": "ratings", "form": form, "levels": LEVEL_CHOICES, "tags": list(PROBLEM_TAGS.items()),
+    }, status=400 if form.is_bound and form.errors else 200)
+
+
+@requires("data.upload")
+@require_GET
+def upload_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(upload_io.template_bytes(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="transactions-template.xlsx"'
+    return response
+
+
+def _check_rows(rows: list[upload_io.Row], *, source: str, commit: bool) -> tuple[list[dict[str, Any]], int, int]:
+    """Run every row through ``transaction_receive`` inside one database transaction.
+
+    Returns (row reports, created, unchanged). With ``commit`` False — the preview — or
+    when any row fails, the whole transaction is rolled back: nothing is written.
+    """
+    reports, created, same = [], 0, 0
+    with db_transaction.atomic():
+        for row in rows:
+            report: dict[str, Any] = {"row": row.number, "id": row.data.get("id") or "", "errors": list(row.errors), "status": ""}
+            if not row.errors:
+                try:
+                    with db_transaction.atomic():
+                        _, new = services.transaction_receive(data=row.data, source=source)
+                except RatingError as exc:
+                    report["errors"].append(upload_io.explain(exc))
+                else:
+                    report["status"] = "new" if new else "same"
+                    created += new
+                    same += not new
+            reports.append(report)
+        if not commit or any(r["errors"] for r in reports):
+            db_transaction.set_rollback(True)
+    return reports, created, same
+
+
+@requires("data.upload")
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    """Excel upload of transactions: a preview with every error by row, then one import."""
+    context: dict[str, Any] = {"nav": "ratings", "columns": upload_io.COLUMNS}
+    if request.method == "GET":
+        return _page(request, "upload", "upload", {**context, "form": UploadForm()})
+    if "confirm" in request.POST:
+        stored = upload_io.stored_get(request.session, request.POST.get("upload", ""))
+        if stored is None:
+            messages.error(request, _("预览已过期或已导入，请重新上传文件。"))
+            return redirect("ratings:upload")
+        rows, name = stored
+        reports, created, same = _check_rows(rows, source=f"excel:{name}", commit=True)
+        if any(r["errors"] for r in reports):
+            return _page(request, "upload", "upload", {
+                **context, "form": UploadForm(), "reports": reports, "name": name,
+                "error_count": sum(1 for r in reports if r["errors"]), "stale": True}, status=400)
+        upload_io.stored_drop(request.session, request.POST.get("upload", ""))
+        messages.success(request, _("已导入 %(name)s：新增办件 %(created)d 条，已存在且内容相同 %(same)d 条。") % {
+            "name": name, "created": created, "same": same})
+        return redirect("ratings:upload")
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _page(request, "upload", "upload", {**context, "form": form}, status=400)
+    f = form.cleaned_data["file"]
+    try:
+        rows = upload_io.read_rows(f)
+    except upload_io.UploadError as exc:
+        form.add_error("file", exc.message)
+        return _page(request, "upload", "upload", {**context, "form": form}, status=400)
+    reports, created, same = _check_rows(rows, source=f"excel:{f.name}", commit=False)
+    errors = sum(1 for r in reports if r["errors"])
+    key = upload_io.stored_put(request.session, rows, f.name) if not errors else ""
+    return _page(request, "upload", "upload", {
+        **context, "form": UploadForm(), "reports": reports, "name": f.name, "upload_key": key,
+        "error_count": errors, "created": created, "same": same,
+    }, status=400 if errors else 200)
+
+
+# --------------------------------------------------------------------------- cases and appeals
+
+
+def _case_row(case: Any, today: dt.date) -> dict[str, Any]:
+    over = selectors.case_overdue(case, today)
+    t = case.rating.transaction
+    return {
+        "pk": case.pk, "transaction": t.external_id, "window": f"{case.window.hall.name} · {case.window.name}",
+        "unit": case.unit.name if case.unit else "", "level": case.rating.level,
+        "level_label": _level_label(case.rating.level), "rated_at": case.rating.rated_at,
+        "status": case.status, "status_label": case.get_status_display(),
+        "plan_due": case.plan_due, "done_due": case.done_due, "overdue": over,
+        "real_name": case.rating.real_name, "excluded": case.rating.excluded,
+    }
+
+
+@requires("cases.handle")
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    """Bad-rating cases: all for the office, a unit contact's own unit's only."""
+    status = request.GET.get("status", "")
+    status = status if status in CaseStatus.values else ""
+    overdue = request.GET.get("overdue") == "1"
+    today = timezone.localdate()
+    qs = selectors.cases_for(request.user, status=status or None, overdue=overdue or None, today=today)
+    rows = [_case_row(c, today) for c in qs[:300]]
+    return _page(request, "cases", "cases", {
+        "nav": "ratings", "rows": rows, "status": status, "overdue": overdue, "statuses": BAD_CASE_CHOICES,
+        "count": qs.count(),
+    })
+
+
+def _case_context(request: HttpRequest, case: Any, *, step_form: CaseStepForm | None = None,
+                  appeal_form: AppealForm | None = None, phone: str = "") -> dict[str, Any]:
+    rating = case.rating
+    t = rating.transaction
+    items_all = {**ONSITE_ITEMS, **ONLINE_ITEMS}
+    items = [(items_all.get(code, code), _level_label(v)) for code, v in (rating.items or {}).items()]
+    tags = [PROBLEM_TAGS.get(tag, tag) for tag in rating.tags or []]
+    appeals = list(rating.appeals.order_by("-filed_at"))
+    steps = [
+        (_("立案"), case.opened_at, ""),
+        (_("回访评价人"), case.called_back_at, case.callback_note),
+        (_("核实情况"), case.verified_at, (case.get_verdict_display() + "。" if case.verdict else "") + case.verify_note),
+        (_("整改方案"), case.planned_at, case.plan),
+        (_("整改完成"), case.rectified_at, case.rectification),
+        (_("答复并办结"), case.closed_at, case.reply),
+    ]
+    return {
+        "nav": "ratings", "case": case, "row": _case_row(case, timezone.localdate()), "rating": rating, "txn": t,
+        "items": items, "tags": tags, "steps": steps, "appeals": appeals,
+        "step_form": step_form or CaseStepForm(), "appeal_form": appeal_form or AppealForm(),
+        "closed": case.status == CaseStatus.CLOSED, "phone": phone,
+        "can_reveal": has(request.user, "ratings.manage"),
+        "can_appeal": rating.level in BAD_LEVELS and not rating.excluded and not rating.is_default
+        and not any(a.status == "pending" for a in appeals),
+        "actions": CaseStepForm.ACTIONS,
+    }
+
+
+def _case_or_404(request: HttpRequest, pk: int) -> Any:
+    case = selectors.case_get_for(request.user, pk)
+    if case is None:
+        raise Http404(_("差评记录不存在，或不属于您的单位"))
+    return case
+
+
+@requires("cases.handle")
+@require_GET
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_or_404(request, pk)
+    return _page(request, "case", "cases", _case_context(request, case))
+
+
+@requires("cases.handle")
+@require_POST
+def case_step(request: HttpRequest, pk: int) -> HttpResponse:
+    """One step of a case (call-back, verification, plan, rectification, reply)."""
+    case = _case_or_404(request, pk)
+    form = CaseStepForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_advance(case=case, action=form.cleaned_data["action"], note=form.cleaned_data["note"],
+                                  verdict=form.cleaned_data["verdict"] or None, by=request.user)
+        except RatingError as exc:
+            form.add_error("note" if exc.location == "note" else "verdict" if exc.location == "verdict" else None,
+                           exc.message)
+        else:
+            messages.success(request, _("已保存：%(step)s") % {"step": dict(CaseStepForm.ACTIONS)[form.cleaned_data["action"]]})
+            return redirect("ratings:case", pk=case.pk)
+    return _page(request, "case", "cases", _case_context(request, case, step_form=form), status=400)
+
+
+@requires("ratings.manage")
+@require_POST
+def case_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the rater's full number for the call-back (POST: never in a link or history).
+
+    Only the evaluation office calls raters back: the rated unit never learns who rated it.
+    """
+    case = _case_or_404(request, pk)
+    phone = selectors.case_rater_phone(case, request.user)
+    return _page(request, "case", "cases", _case_context(request, case, phone=phone or _("（未留号码）")))
+
+
+@requires("cases.handle")
+@require_POST
+def case_appeal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The unit appeals a mistaken or malicious bad rating; a reviewer decides."""
+    case = _case_or_404(request, pk)
+    form = AppealForm(request.POST)
+    if form.is_valid():
+        try:
+            services.appeal_file(rating=case.rating, reason=form.cleaned_data["reason"],
+                                 evidence=form.cleaned_data["evidence"], by=request.user)
+        except RatingError as exc:
+            form.add_error("reason" if exc.location == "reason" else None, exc.message)
+        else:
+            messages.success(request, _("申诉已提交，等待复核。"))
+            return redirect("ratings:case", pk=case.pk)
+    return _page(request, "case", "cases", _case_context(request, case, appeal_form=form), status=400)
+
+
+@requires("appeals.decide")
+@require_GET
+def appeal_list(request: HttpRequest) -> HttpResponse:
+    return _page(request, "appeals", "appeals", _appeals_context(request))
+
+
+def _appeals_context(request: HttpRequest, forms_by_pk: dict[int, DecideForm] | None = None) -> dict[str, Any]:
+    rows = []
+    for a in selectors.appeals_pending():
+        r = a.rating
+        rows.append({"appeal": a, "rating": r, "level_label": _level_label(r.level),
+                     "window": f"{r.window.hall.name} · {r.window.name}",
+                     "tags": [PROBLEM_TAGS.get(t, t) for t in r.tags or []],
+                     "form": (forms_by_pk or {}).get(a.pk) or DecideForm(prefix=f"a{a.pk}"),
+                     "own": a.filed_by_id == request.user.pk})
+    return {"nav": "ratings", "rows": rows}
+
+
+@requires("appeals.decide")
+@require_POST
+def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = selectors.appeals_pending().filter(pk=pk).first()
+    if appeal is None:
+        messages.error(request, _("该申诉不存在或已复核。"))
+        return redirect("ratings:appeals")
+    form = DecideForm(request.POST, prefix=f"a{pk}")
+    if form.is_valid():
+        try:
+            services.appeal_decide(appeal=appeal, uphold=form.cleaned_data["decision"] == "uphold",
+                                   note=form.cleaned_data["note"], by=request.user)
+        except RatingError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("申诉 #%(pk)d 已复核。") % {"pk": pk})
+            return redirect("ratings:appeals")
+    return _page(request, "appeals", "appeals", _appeals_context(request, {pk: form}), status=400)
+
+
+# --------------------------------------------------------------------------- public
+
+
+_ID_NUMBER = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
+_PHONE = re.compile(r"(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)")
+
+
+def _mask_text(text: str) -> str:
+    """Mask ID and mobile numbers someone may have typed into a text shown to the public."""
+    return _PHONE.sub(r"\1****\2", _ID_NUMBER.sub(r"\1********\2", text or ""))
+
+
+@public
+@require_GET
+def public_windows(request: HttpRequest) -> HttpResponse:
+    """Anyone can find a window and open its rating record (R4.7)."""
+    q = (request.GET.get("q") or "").strip()[:50]
+    period = _this_month()
+    figures = {(r["hall"], r["window"]): r for r in stats.window_stats(period)}
+    rows = []
+    for w in selectors.windows():
+        if q and q not in w.name and q not in w.code and q not in w.hall.name:
+            continue
+        f = figures.get((w.hall.code, w.code))
+        rows.append({"hall": w.hall, "window": w, "figures": f, "good_pct": _pct(f["good_rate"]) if f else "—"})
+    return render(request, "ratings/public_windows.html", {
+        "rows": rows[:200], "q": q, "period": period.strftime("%Y-%m"), "count": len(rows),
+    })
+
+
+@public
+@require_GET
+def public_window(request: HttpRequest, hall: str, window: str) -> HttpResponse:
+    w = selectors.window_get(hall, window)
+    if w is None:
+        raise Http404(_("窗口不存在"))
+    record = selectors.public_window_record(w)
+    trend = record["trend"]
+    total = sum(m["count"] for m in trend)
+    rated = [m for m in trend if m["count"]]
+    sat = sum(m["satisfaction"] * m["count"] for m in rated) / total if total else None
+    bad = sum(m["bad"] for m in trend)
+    this = next((r for r in stats.stats_table(SummaryKind.WINDOW, _this_month()) if r["id"] == w.pk), None)
+    cases = [{**c, "level_label": _level_label(c["level"]), "rectification": _mask_text(c["rectification"]),
+              "reply": _mask_text(c["reply"])} for c in record["cases"]]
+    return render(request, "ratings/public_window.html", {
+        "window": w, "trend": list(reversed(trend)), "total": total, "satisfaction": sat, "bad": bad,
+        "rectified": sum(m["bad_rectified"] for m in trend), "this": this,
+        "this_good_rate": _pct(this["good_rate"]) if this else "—", "cases": cases,
+        "chart": {"trend": trend, "labels": {"count": _("评价数"), "satisfaction": _("满意度")}},
+    })

@@ -1,0 +1,105 @@
+"""A small campaign with a lenient rater and two units favouring each other, imported,
+computed and its alerts filed; personas for each role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from django.apps import apps
+
+PASSWORD = "Kaoping@2026"
+LENIENT = "X03"
+FRIENDS = ("U01", "U02")
+
+
+def bundle(code: str = "A2026Q3", seed: int = 3) -> dict[str, Any]:
+    """12 units (one peer rater each), 8 outside raters, four rated leaves; outside rater
+    X03 adds 20 points to everything, and the peers of U01 and U02 add 25 to each other."""
+    rng = np.random.default_rng(seed)
+    units = [f"U{i + 1:02d}" for i in range(12)]
+    quality = rng.normal(0, 5, len(units))
+    leaves = ["L1", "L2", "L3", "L4"]
+    raters: list[dict[str, Any]] = [{"code": f"P{u}", "group": "peer", "unit": u, "name": f"互评人{u}"}
+                                    for u in units]
+    raters += [{"code": f"X{i + 1:02d}", "group": "outside", "name": f"评价人{i + 1}"} for i in range(8)]
+    severity = {r["code"]: rng.normal(0, 1.5) for r in raters}
+    scores = []
+    for r in raters:
+        for ui, u in enumerate(units):
+            if r.get("unit") == u:
+                continue
+            for leaf in leaves:
+                x = 72 + quality[ui] - severity[r["code"]] + rng.normal(0, 3)
+                if r["code"] == LENIENT:
+                    x += 20
+                if r.get("unit") in FRIENDS and u in FRIENDS:
+                    x += 25
+                scores.append({"rater": r["code"], "unit": u, "indicator": leaf, "value": int(round(min(max(x, 0), 100)))})
+    return {
+        "format": "kaoping-bundle/1",
+        "campaign": {"code": code, "name": "预警测试活动", "kind": "mutual",
+                     "period_start": "2026-07-01", "period_end": "2026-09-30"},
+        "groups": [{"code": "peer", "name": "同级互评", "weight": 50},
+                   {"code": "outside", "name": "服务对象评价", "weight": 50}],
+        "units": [{"code": u, "name": f"测试单位{u[1:]}", "type": "admin"} for u in units],
+        "indicators": [{"code": leaf, "name": f"指标{leaf}", "weight": 1} for leaf in leaves],
+        "raters": raters,
+        "scores": scores,
+        "history": [{"campaign": "A2026Q2", "results": [{"unit": u, "score": 80.0, "rank": i + 1}
+                                                       for i, u in enumerate(units)]}],
+    }
+
+
+def row_counts() -> dict[str, int]:
+    return {m._meta.label: m._default_manager.count() for m in apps.get_models()
+            if m._meta.app_label in ("campaigns", "ledger", "alerts")}
+
+
+def _user(username: str, role: str, name: str) -> Any:
+    from kaoping.accounts.services import user_create
+
+    return user_create(username=username, password=PASSWORD, role=role, name=name)
+
+
+@pytest.fixture
+def office(db: Any) -> Any:
+    return _user("office1", "office", "李明华")
+
+
+@pytest.fixture
+def supervisor(db: Any) -> Any:
+    return _user("super1", "supervisor", "王监督")
+
+
+@pytest.fixture
+def evaluator(db: Any) -> Any:
+    return _user("eval1", "evaluator", "赵评价")
+
+
+@pytest.fixture
+def campaign(office: Any) -> Any:
+    """Imported, opened, closed; results computed and alerts filed."""
+    from kaoping.alerts.services import results_and_alerts
+    from kaoping.campaigns.services import bundle_import, campaign_transition
+
+    c = bundle_import(data=bundle(), by=office, source="test")
+    for to in ("open", "closed"):
+        c = campaign_transition(campaign=c, to=to, by=office)
+    results_and_alerts(campaign=c, by=office, source="test")
+    return c
+
+
+def lenient_alert(campaign: Any) -> Any:
+    from kaoping.alerts.models import Alert
+
+    return Alert.objects.get(campaign=campaign, kind="rater_lenient", raters=[LENIENT])
+
+
+def confirmed(alert: Any, by: Any) -> Any:
+    from kaoping.alerts.services import alert_assign, alert_close, alert_investigate
+
+    alert_assign(alert=alert, assignee=by, by=by)
+    alert_investigate(alert=alert, by=by)
+    return alert_close(alert=alert, outcome="confirmed", reason="经核实该评价人与多家单位存在利益往来", by=by)
