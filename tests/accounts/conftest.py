@@ -6,8 +6,6 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import browser, page, phone  # noqa: F401 - browser fixtures for test_browser
-
 PASSWORD = "Kaoping@2026"
 LOGIN = "/accounts/login/"
 
