@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="fewer ratings")
     ap.add_argument("--ratings", type=int, default=None, help="ratings to submit (default 15000, quick 4000)")
     ap.add_argument("--max-seconds", type=float, default=120)
+    ap.add_argument("--workers", type=int, default=None, help="server workers (default: kaoping serve's own)")
     args = ap.parse_args(argv)
     total = args.ratings or (4000 if args.quick else 15000)
     name = f"kaoping_bench_load_{os.getpid()}"
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         rc.setup_django(url)
         ids = rc.seed_transactions(total)
         baseline = raw_insert_rate(url, 5 if args.quick else 10)
-        server = rc.Server(url, workers=2)
+        server = rc.Server(url, workers=args.workers)
         lat: list[float] = []
         codes: dict[int, int] = {}
         lock = threading.Lock()

@@ -101,11 +101,12 @@ def seed_transactions(n: int, *, windows: int = 200, prefix: str = "B") -> list[
 class Server:
     """`kaoping serve` in its own process group."""
 
-    def __init__(self, url: str, workers: int = 2):
+    def __init__(self, url: str, workers: int | None = None):
         self.port = free_port()
         self.env = server_env(url)
         self.proc = subprocess.Popen(
-            [str(BIN / "kaoping"), "serve", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers)],
+            [str(BIN / "kaoping"), "serve", "--bind", f"127.0.0.1:{self.port}",
+             *(["--workers", str(workers)] if workers else [])],
             env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -8,3 +8,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaoping.config.settings")
 
 # One session-wide Chromium for every directory (two sync Playwright instances cannot coexist).
 from tests.browser.support import browser, page, phone  # noqa: E402, F401
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """PBKDF2 at its production cost makes every user created or logged in here take a
+    large fraction of a second; no test depends on the hasher (production keeps PBKDF2)."""
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield

@@ -12,6 +12,8 @@ from django.apps import apps
 PASSWORD = "Kaoping@2026"
 LENIENT = "X03"
 FRIENDS = ("U01", "U02")
+UNKNOWN = "C06"  # scores every unit where the rest of the group scores three or four
+OUTSIDE_REMIT = "C01"  # scores a unit outside the remit the bundle gives it
 
 
 def bundle(code: str = "A2026Q3", seed: int = 3) -> dict[str, Any]:
@@ -50,6 +52,40 @@ def bundle(code: str = "A2026Q3", seed: int = 3) -> dict[str, Any]:
         "history": [{"campaign": "A2026Q2", "results": [{"unit": u, "score": 80.0, "rank": i + 1}
                                                        for i, u in enumerate(units)]}],
     }
+
+
+def kinds_bundle(code: str = "K2026Q3") -> dict[str, Any]:
+    """:func:`bundle` plus what the ``rotation`` and ``rater_unknown_target`` detectors find.
+
+    A third group of six service recipients scores three or four units each, but
+    ``C06`` scores all twelve, and ``C01``, whose remit is two units, scores three. Five past periods pass first place round ``A → B → W``
+    (W: the current winner; A and B: the two units ranked last now), each holder far
+    down the table when it is not its turn — with the current period, six turns.
+    """
+    from kaoping.engine.bundle import parse_bundle
+    from kaoping.engine.scoring import score
+
+    data = bundle(code=code)
+    data["groups"] = [{"code": "peer", "name": "同级互评", "weight": 40},
+                      {"code": "outside", "name": "服务对象评价", "weight": 40},
+                      {"code": "public", "name": "群众评价", "weight": 20}]
+    units = [u["code"] for u in data["units"]]
+    for i in range(6):
+        rater = f"C{i + 1:02d}"
+        scored = units if rater == UNKNOWN else units[i * 2:i * 2 + 3 + i % 2]
+        data["raters"].append({"code": rater, "group": "public", "name": f"群众{i + 1}"})
+        if rater == OUTSIDE_REMIT:  # told to rate two units, rated a third one too
+            data["raters"][-1]["remit"] = scored[:2]
+        data["scores"] += [{"rater": rater, "unit": u, "indicator": leaf, "value": 75}
+                           for u in scored for leaf in ("L1", "L2", "L3", "L4")]
+    data["history"] = []
+    ranked = [r.unit for r in sorted(score(parse_bundle(data), detectors=False).units, key=lambda r: r.rank)]
+    w, a, b = ranked[0], ranked[-1], ranked[-2]
+    for period, first in enumerate([a, b, w, a, b]):
+        order = [first] + [u for u in units if u not in (a, b, w)] + [h for h in (a, b, w) if h != first]
+        data["history"].append({"campaign": f"H{period + 1:02d}", "results": [
+            {"unit": u, "score": 95.0 - 2 * i, "rank": i + 1} for i, u in enumerate(order)]})
+    return data
 
 
 def row_counts() -> dict[str, int]:
@@ -103,3 +139,24 @@ def confirmed(alert: Any, by: Any) -> Any:
     alert_assign(alert=alert, assignee=by, by=by)
     alert_investigate(alert=alert, by=by)
     return alert_close(alert=alert, outcome="confirmed", reason="经核实该评价人与多家单位存在利益往来", by=by)
+
+
+@pytest.fixture
+def kinds_campaign(office: Any) -> Any:
+    """:func:`kinds_bundle` imported, closed, computed, its alerts filed."""
+    from kaoping.alerts.services import results_and_alerts
+    from kaoping.campaigns.services import bundle_import, campaign_transition
+
+    c = bundle_import(data=kinds_bundle(), by=office, source="test")
+    for to in ("open", "closed"):
+        c = campaign_transition(campaign=c, to=to, by=office)
+    results_and_alerts(campaign=c, by=office, source="test")
+    return c
+
+
+def dismissed(alert: Any, by: Any) -> Any:
+    from kaoping.alerts.services import alert_assign, alert_close, alert_investigate
+
+    alert_assign(alert=alert, assignee=by, by=by)
+    alert_investigate(alert=alert, by=by)
+    return alert_close(alert=alert, outcome="dismissed", reason="该评价人所评单位确实表现突出", by=by)

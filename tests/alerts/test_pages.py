@@ -142,3 +142,52 @@ def test_the_office_files_a_campaigns_alerts_from_the_list(client: Any, office: 
 def test_an_unknown_alert_is_not_found(client: Any, office: Any) -> None:
     client.force_login(office)
     assert client.get("/alerts/99999/").status_code == 404
+
+
+def test_the_office_revokes_an_exclusion_then_reopens(client: Any, campaign: Any, office: Any) -> None:
+    from kaoping.alerts.services import sheet_exclude
+
+    alert = confirmed(lenient_alert(campaign), office)
+    sheet_exclude(alert=alert, scope="sheet", reason="人情分", by=office)
+    client.force_login(office)
+    url = f"/alerts/{alert.pk}/"
+    html = client.get(url).content.decode()
+    assert "撤销剔除并重新计算" in html and "撤销剔除后才能重新打开此预警" in html
+    assert f'action="{url}reopen/"' not in html  # not while the exclusion stands
+    before = row_counts()
+    r = client.post(url + "reopen/", {"expected_status": "confirmed", "reason": "复查"})
+    assert r.status_code == 400 and "请先撤销剔除" in r.content.decode()
+    r = client.post(url + "revoke/", {"expected_status": "confirmed", "reason": ""})
+    assert r.status_code == 400 and "撤销剔除必须填写理由" in r.content.decode()
+    assert row_counts() == before
+    r = client.post(url + "revoke/", {"expected_status": "confirmed", "reason": "复核后恢复计分"}, follow=True)
+    html = r.content.decode()
+    assert "已撤销剔除并重新计算结果" in html and "已剔除的评分" not in html and "复核后恢复计分" in html
+    assert SheetExclusion.objects.count() == 0
+    assert f'action="{url}reopen/"' in html and f'action="{url}exclude/"' in html
+    r = client.post(url + "reopen/", {"expected_status": "confirmed", "reason": ""})
+    assert r.status_code == 400 and "重新打开预警必须填写理由" in r.content.decode()
+    r = client.post(url + "reopen/", {"expected_status": "confirmed", "reason": "群众来信反映新情况"}, follow=True)
+    html = r.content.decode()
+    assert "预警已重新打开，回到核查中" in html and "群众来信反映新情况" in html
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.INVESTIGATING
+    assert f'action="{url}close/"' in html  # the case can be concluded again
+
+
+def test_the_supervisor_may_neither_reopen_nor_revoke(client: Any, campaign: Any, office: Any,
+                                                      supervisor: Any) -> None:
+    from .conftest import dismissed
+
+    alert = dismissed(lenient_alert(campaign), office)
+    client.force_login(supervisor)
+    html = client.get(f"/alerts/{alert.pk}/").content.decode()
+    assert "reopen/" not in html and "revoke/" not in html and "此预警已办结" in html
+    before = row_counts()
+    for action in ("reopen", "revoke"):
+        r = client.post(f"/alerts/{alert.pk}/{action}/", {"expected_status": "dismissed", "reason": "复查"})
+        assert r.status_code == 403
+    assert client.get(f"/alerts/{alert.pk}/reopen/").status_code == 403  # role first, then method
+    assert row_counts() == before
+    client.force_login(office)
+    assert client.get(f"/alerts/{alert.pk}/reopen/").status_code == 405

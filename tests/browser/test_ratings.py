@@ -141,3 +141,57 @@ def test_the_public_record(office: Any, live_server: Any, page: Any, phone: Any)
         html = p.content()
         assert "高峰时段增开窗口" in html and "13900139000" not in html and "139****9000" in html
         shot(p, name)
+
+
+def test_the_ratings_import_preview_with_errors(office: Any, live_server: Any, page: Any, phone: Any,
+                                                tmp_path: Any) -> None:
+    from openpyxl import Workbook
+
+    from kaoping.ratings.models import Rating
+    from kaoping.ratings.paper_import import COLUMNS
+
+    for tid in ("P1", "P2", "P3"):
+        txn(tid)
+    rate(txn("R1"), 5)
+    headers = [c[1] for c in COLUMNS]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "评价"
+    ws.append(headers)
+    for values in ({"办件编号": "P1", "评价等级": 5, "评价渠道": "纸质评价表", "服务态度": 5, "意见建议": "窗口人员很耐心"},
+                   {"办件编号": "P2", "评价等级": 7, "评价渠道": "热线"},
+                   {"办件编号": "NOPE", "评价等级": 2, "评价渠道": "热线", "问题标签": "等待时间长"},
+                   {"办件编号": "R1", "评价等级": 4, "评价渠道": "短信"},
+                   {"办件编号": "P1", "评价等级": "很好", "评价渠道": "现场"},
+                   {"办件编号": "P3", "评价等级": 2, "评价渠道": "热线", "评价人手机号": "12ab"}):
+        ws.append([values.get(h) for h in headers])
+    path = tmp_path / "纸质评价表.xlsx"
+    wb.save(path)
+    for p, name in ((page, "ratings-import-errors-desktop"), (phone, "ratings-import-errors-phone")):
+        _log_in(p, live_server.url, office)
+        p.goto(f"{live_server.url}/ratings/import/")
+        p.set_input_files("input[type=file]", str(path))
+        p.get_by_role("button", name="上传并预览").click()
+        p.wait_for_selector("#preview-title")
+        assert p.get_by_text("共 6 行，其中 5 行存在错误").is_visible()
+        assert p.get_by_text("第 3 行：「评价等级」超出范围：7（应为 1–5）").is_visible()
+        assert p.get_by_role("button", name="确认导入").count() == 0
+        shot(p, name)
+    assert Rating.objects.count() == 1
+
+
+def test_the_dashboard_shows_rising_complaints(office: Any, live_server: Any, page: Any, phone: Any,
+                                               settings: Any) -> None:
+    from tests.ratings_web.test_rising import _month_of_ratings
+
+    settings.KAOPING_RATINGS_RISING = {"min_ratings": 5, "min_bad": 1}
+    for ago, bad in ((3, 1), (2, 2), (1, 3), (0, 4)):
+        _month_of_ratings("W1", ago, bad, 5)
+    for p, name in ((page, "ratings-rising-desktop"), (phone, "ratings-rising-phone")):
+        _log_in(p, live_server.url, office)
+        p.goto(f"{live_server.url}/ratings/")
+        flags = p.locator("section[aria-labelledby=flags-title]")
+        assert flags.get_by_text("差评上升").is_visible()
+        assert "差评数和差评率连续 3 个月上升" in flags.inner_text()
+        flags.scroll_into_view_if_needed()
+        flags.screenshot(path=str(shot(p, name).with_name(f"{name}-section.png")))

@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.test import Client
+from django.test.client import ClientHandler
 from django.utils import timezone
 
 from kaoping.accounts.models import User
+from kaoping.config.wsgi import TokenApiMiddleware
 from kaoping.org.models import Unit
 from kaoping.ratings.services import token_create
 
@@ -39,10 +41,15 @@ def txn_payload(tid: str = "T1", **over: Any) -> dict[str, Any]:
     return data
 
 
+class TokenClientHandler(TokenApiMiddleware, ClientHandler):
+    """The test client's handler with the middleware `kaoping serve` gives token calls."""
+
+
 class Api:
-    """The JSON API as a business system calls it."""
+    """The JSON API as a business system calls it (through the token handler, as served)."""
 
     def __init__(self, client: Client, token: str):
+        client.handler = TokenClientHandler(enforce_csrf_checks=False)
         self.client, self.token = client, token
 
     def post(self, path: str, data: Any, *, token: str | None = None, raw: bytes | None = None,

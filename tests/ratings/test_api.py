@@ -227,3 +227,16 @@ def test_a_bad_period_is_422(api, period):
 def test_the_openapi_document_lists_the_endpoints(client):
     doc = client.get("/api/v1/openapi.json").json()
     assert {"/api/v1/transactions", "/api/v1/ratings", "/api/v1/stats/windows"} <= set(doc["paths"])
+
+
+def test_only_token_calls_to_the_api_take_the_short_middleware_stack(api, txn):
+    from kaoping.config import wsgi
+
+    assert wsgi.is_token_api_call({"PATH_INFO": "/api/v1/ratings", "HTTP_AUTHORIZATION": "Bearer abc"})
+    assert wsgi.is_token_api_call({"PATH_INFO": "/api/v1/ratings", "HTTP_AUTHORIZATION": "bearer abc"})
+    assert not wsgi.is_token_api_call({"PATH_INFO": "/api/v1/ratings"})  # a person's session call
+    assert not wsgi.is_token_api_call({"PATH_INFO": "/ratings/", "HTTP_AUTHORIZATION": "Bearer abc"})
+    r = api.post("/ratings", RATING)
+    assert r.status_code == 201
+    assert r["X-Content-Type-Options"] == "nosniff"  # security headers stay
+    assert "Cookie" not in r.get("Vary", "") and not r.cookies  # no session machinery

@@ -52,6 +52,16 @@ def data_dir(settings: Any, tmp_path: Any) -> Any:
     return tmp_path
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Any:
+    """Each test starts with an empty cache (the comments' analysis is cached per month)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def units(db) -> dict[str, Unit]:
     return {"U1": Unit.objects.create(code="U1", name="市政务服务中心", type="hall"),

@@ -23,6 +23,8 @@ OFFICE_PAGES = {
     "/ratings/entry/": {"office", "unit_contact"},
     "/ratings/upload/": {"office"},
     "/ratings/upload/template.xlsx": {"office"},
+    "/ratings/import/": {"office"},
+    "/ratings/import/template.xlsx": {"office"},
     "/ratings/cases/": {"office", "unit_contact"},
     "/ratings/appeals/": {"office", "supervisor"},
 }

@@ -72,7 +72,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # integrity alerts (R5.7)
     "alerts.view": frozenset({OFFICE, SUPERVISOR}),
     "alerts.handle": frozenset({OFFICE, SUPERVISOR}),  # assign, investigate, close
-    "alerts.exclude_sheet": frozenset({OFFICE}),  # a confirmed alert excludes a sheet
+    "alerts.exclude_sheet": frozenset({OFFICE}),  # a confirmed alert excludes a sheet (or revokes it)
+    "alerts.reopen": frozenset({OFFICE}),  # a closed alert is investigated again
     # citizen ratings (R4)
     "ratings.view": frozenset({ADMIN, OFFICE, SUPERVISOR, CONTACT}),
     "ratings.manage": frozenset({OFFICE}),  # halls, windows, staff, items, settings

@@ -59,6 +59,17 @@ class ExcludeForm(_Base):
                 self.initial.setdefault("scope", scopes[0])
 
 
+class RevokeForm(_Base):
+    reason = forms.CharField(label=_("撤销理由"), max_length=REASON_MAX, widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": _("撤销剔除必须填写理由")})
+
+
+class ReopenForm(_Base):
+    reason = forms.CharField(label=_("重新打开的理由"), max_length=REASON_MAX,
+                             widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": _("重新打开预警必须填写理由")})
+
+
 class SyncForm(forms.Form):
     campaign = forms.CharField(label=_("考评活动"), max_length=64,
                                error_messages={"required": _("请选择考评活动")})

@@ -95,6 +95,8 @@ class AlertEvent(models.Model):
         CONFIRM = "confirm", _("认定属实")
         DISMISS = "dismiss", _("认定不属实")
         EXCLUDE = "exclude", _("剔除评分表")
+        REVOKE = "revoke", _("撤销剔除")
+        REOPEN = "reopen", _("重新打开")
 
     alert = models.ForeignKey(Alert, models.PROTECT, related_name="events", verbose_name=_("预警"))
     action = models.CharField(_("操作"), max_length=16, choices=Action.choices)

@@ -10,6 +10,13 @@ Lifecycle: ``new → assigned → investigating → confirmed | dismissed``; rea
 keeps the state. Only a confirmed alert about raters may exclude their sheets
 (:func:`sheet_exclude`), which records the decision and computes a NEW results
 snapshot — the old one stays, and the new one carries an ``excluded_sheet`` alert.
+
+The office may reopen a closed alert with a reason (:func:`alert_reopen`): it goes
+back to ``investigating`` with its assignee, because a conclusion is overturned only
+after a new look at the case — it does not restart from ``new``, which would lose who
+is in charge. Reopening never undoes an exclusion silently: while the alert's
+exclusions stand it is refused, and :func:`sheet_exclusion_revoke` withdraws them
+first (recorded with who, when and why, and a NEW snapshot computed without them).
 """
 
 from __future__ import annotations
@@ -26,7 +33,13 @@ from django.utils import timezone
 from kaoping.accounts.permissions import has
 from kaoping.campaigns.models import Campaign, CampaignStatus, CampaignUnit, Rater, ResultSnapshot
 from kaoping.engine.errors import KaopingError
-from kaoping.ledger.services import actor_of, ledger_append, ledger_lock, rowset_from_db
+from kaoping.ledger.services import (
+    actor_of,
+    ledger_append,
+    ledger_lock,
+    rowset_deleted,
+    rowset_from_db,
+)
 
 from .models import Alert, AlertEvent, AlertStatus, SheetExclusion
 
@@ -38,6 +51,9 @@ RATER_KINDS = frozenset({"rater_lenient", "rater_severe", "straight_line", "rate
 UNIT_KINDS = frozenset({"mutual_high"})
 SCOPES = ("sheet", "unit")
 REASON_MAX = 2000
+#: office-only decisions on a closed case: excluding sheets, revoking that, reopening
+OFFICE_CAPABILITY = "alerts.exclude_sheet"
+REOPEN_CAPABILITY = "alerts.reopen"
 
 
 class AlertError(KaopingError):
@@ -176,12 +192,12 @@ def results_and_alerts(*, campaign: Campaign, by: Any = None, source: str = "web
 # --------------------------------------------------------------------------- lifecycle
 
 
-def _locked(alert: Alert, by: Any, capability: str, expected_status: str | None) -> Alert:
+def _locked(alert: Alert, by: Any, capability: str, expected_status: str | None, *,
+            doing: str = "处理预警") -> Alert:
     """Lock, reload and check who acts and that the page they acted on is current."""
     ledger_lock()
     if not has(by, capability):
-        what = "剔除评分表（仅考核办可以）" if capability == "alerts.exclude_sheet" else "处理预警"
-        raise AlertError(f"您没有{what}的权限", code="forbidden", location=f"预警 #{alert.pk}")
+        raise AlertError(f"您没有{doing}的权限", code="forbidden", location=f"预警 #{alert.pk}")
     alert = Alert.objects.select_for_update().select_related("campaign", "last_snapshot").get(pk=alert.pk)
     if alert.campaign.status == CampaignStatus.ARCHIVED:
         raise AlertError(f"活动 {alert.campaign.code} 已归档，预警不能再处理", code="campaign_state",
@@ -314,7 +330,7 @@ def sheet_exclude(*, alert: Alert, scope: str, reason: str, by: Any, expected_st
     themselves stay as given; the decision goes into the bundle (``exclusions``) and the
     ledger, and the new snapshot says what was left out and why.
     """
-    alert = _locked(alert, by, "alerts.exclude_sheet", expected_status)
+    alert = _locked(alert, by, OFFICE_CAPABILITY, expected_status, doing="剔除评分表（仅考核办可以）")
     if alert.status == AlertStatus.DISMISSED:
         raise AlertError(f"预警 #{alert.pk} 已认定不属实，不能据此剔除评分表", code="dismissed", location="status")
     if alert.status != AlertStatus.CONFIRMED:
@@ -358,3 +374,70 @@ def sheet_exclude(*, alert: Alert, scope: str, reason: str, by: Any, expected_st
             data={"scope": scope, "targets": [[rc, uc] for rc, uc in targets]})
     snapshot, _ = results_and_alerts(campaign=campaign, by=by, source=source)
     return snapshot
+
+
+def _targets_text(exclusions: Iterable[SheetExclusion]) -> str:
+    return "、".join(x.rater.code + (f"→{x.unit.code}" if x.unit_id else "（全部评分）") for x in exclusions)
+
+
+@transaction.atomic
+def sheet_exclusion_revoke(*, alert: Alert, reason: str, by: Any, expected_status: str | None = None,
+                           source: str = "web") -> ResultSnapshot:
+    """Withdraw the exclusions made from this alert, then compute a new snapshot.
+
+    The office only, with a reason. The exclusion rows are deleted (the bundle no longer
+    carries them); what they were, who had made them and who withdrew them, when and why
+    stay in the alert's history and the ledger. The alert keeps its conclusion: reopening
+    it is a separate decision (:func:`alert_reopen`).
+    """
+    alert = _locked(alert, by, OFFICE_CAPABILITY, expected_status, doing="撤销剔除（仅考核办可以）")
+    reason = _reason(reason, "撤销剔除", alert, required=True)
+    rows = list(alert.exclusions.select_related("rater", "unit", "created_by").order_by("id"))
+    if not rows:
+        raise AlertError(f"预警 #{alert.pk} 没有据此剔除的评分，无需撤销", code="nothing_excluded",
+                         location="status")
+    revoked = [{"rater": x.rater.code, "unit": x.unit.code if x.unit_id else None, "reason": x.reason,
+                "decision": x.decision, "created_at": x.created_at.isoformat(),
+                "created_by": x.created_by.get_username() if x.created_by else ""} for x in rows]
+    text = _targets_text(rows)
+    ids = [x.pk for x in rows]
+    SheetExclusion.objects.filter(pk__in=ids).delete()
+    alert.updated_at = timezone.now()
+    alert.save(update_fields=["updated_at"])
+    _record(alert, AlertEvent.Action.REVOKE, alert.status, by, source, note=f"{text}：{reason}",
+            extra_rows=[rowset_deleted("sheet_exclusion", ids)], data={"revoked": revoked})
+    snapshot, _ = results_and_alerts(campaign=alert.campaign, by=by, source=source)
+    return snapshot
+
+
+# --------------------------------------------------------------------------- reopening
+
+
+@transaction.atomic
+def alert_reopen(*, alert: Alert, reason: str, by: Any, expected_status: str | None = None,
+                 source: str = "web") -> Alert:
+    """Reopen a closed alert (confirmed | dismissed → investigating), the office only, with a reason.
+
+    The conclusion and its reason are cleared from the alert but stay in its history
+    and the ledger. Refused while sheets excluded on the strength of the alert stand:
+    they must be revoked first (:func:`sheet_exclusion_revoke`), so no score changes
+    silently.
+    """
+    alert = _locked(alert, by, REOPEN_CAPABILITY, expected_status, doing="重新打开预警（仅考核办可以）")
+    reason = _reason(reason, "重新打开预警", alert, required=True)
+    if not alert.is_closed:
+        label = AlertStatus(alert.status).label
+        raise AlertError(f"预警 #{alert.pk} 当前为「{label}」，只有已办结的预警才能重新打开",
+                         code="bad_transition", location="status")
+    standing = list(alert.exclusions.select_related("rater", "unit").order_by("id"))
+    if standing:
+        raise AlertError(f"预警 #{alert.pk} 已据此剔除评分（{_targets_text(standing)}），"
+                         "请先撤销剔除，再重新打开", code="excluded", location="status")
+    before, old_reason = alert.status, alert.close_reason
+    alert.status = AlertStatus.INVESTIGATING
+    alert.close_reason, alert.closed_at, alert.closed_by = "", None, None
+    alert.updated_at = timezone.now()
+    alert.save(update_fields=["status", "close_reason", "closed_at", "closed_by", "updated_at"])
+    _record(alert, AlertEvent.Action.REOPEN, before, by, source, note=reason,
+            data={"previous_reason": old_reason})
+    return alert

@@ -11,4 +11,6 @@ urlpatterns = [
     path("alerts/<int:pk>/investigate/", views.alert_investigate, name="investigate"),
     path("alerts/<int:pk>/close/", views.alert_close, name="close"),
     path("alerts/<int:pk>/exclude/", views.alert_exclude, name="exclude"),
+    path("alerts/<int:pk>/revoke/", views.alert_revoke, name="revoke"),
+    path("alerts/<int:pk>/reopen/", views.alert_reopen, name="reopen"),
 ]

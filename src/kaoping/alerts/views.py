@@ -8,8 +8,11 @@ is shown next to the form it came from. Raters appear by code only (R10.2).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,7 +26,15 @@ from kaoping.campaigns.selectors import campaign_get
 from kaoping.engine.errors import KaopingError
 
 from . import selectors, services
-from .forms import AssignForm, CloseForm, ExcludeForm, InvestigateForm, SyncForm
+from .forms import (
+    AssignForm,
+    CloseForm,
+    ExcludeForm,
+    InvestigateForm,
+    ReopenForm,
+    RevokeForm,
+    SyncForm,
+)
 from .models import Alert, AlertStatus
 
 KIND_LABELS = {
@@ -48,9 +59,19 @@ DATA_LABELS = {
     "change": "变化（分）", "threshold": "阈值", "excluded_scores": "剔除评分条数", "reason": "原因",
     "decision": "处理决定", "units_scored": "评价单位数", "ratio": "倍数", "threshold_ratio": "倍数阈值",
     "threshold_extra": "多出单位数阈值", "remit_size": "评价范围单位数", "outside": "范围外单位",
+    "periods": "各期第一名", "off_turn_rank": "不当第一时的排名中位数", "jump": "当第一时比其他各期高出（分）",
+    "wins": "当第一的期数", "threshold_off_rank": "排名阈值（第几名或更后）", "threshold_periods": "最少期数",
 }
+#: where a key means something else for one kind
+KIND_DATA_LABELS = {
+    "rater_unknown_target": {"group_typical": "同组一般评价单位数", "scores": "范围外评分条数",
+                             "units_scored": "该评价人评价单位数"},
+}
+#: coded values of ``data`` shown in words
+VALUE_LABELS = {"too_many": "评价的单位数远多于同组", "outside_remit": "对评价范围外的单位打分"}
 EVENT_LABELS = {"found": "发现", "refound": "重新计算后再次发现", "assign": "指派", "investigate": "开始核查",
-                "confirm": "认定属实", "dismiss": "认定不属实", "exclude": "剔除评分表"}
+                "confirm": "认定属实", "dismiss": "认定不属实", "exclude": "剔除评分表", "revoke": "撤销剔除",
+                "reopen": "重新打开"}
 
 
 def kind_label(kind: str) -> str:
@@ -64,13 +85,24 @@ def _value(v: Any) -> str:
         return f"{v:.4g}" if abs(v) < 1 else f"{v:.2f}".rstrip("0").rstrip(".")
     if isinstance(v, list):
         return "、".join(_value(x) for x in v)
+    if isinstance(v, dict):  # per unit, e.g. {"U03": 14.0, "U07": 11.0}
+        return "、".join(f"{k} {_value(x)}" for k, x in v.items())
     if v is None:
         return "—"
+    if isinstance(v, str) and v in VALUE_LABELS:
+        return _(VALUE_LABELS[v])
     return str(v)
 
 
-def _data_rows(data: dict[str, Any]) -> list[dict[str, str]]:
-    return [{"key": k, "label": _(DATA_LABELS[k]) if k in DATA_LABELS else k, "value": _value(v)}
+def _periods_text(periods: list[dict[str, Any]]) -> str:
+    """``H01 U03 → H02 U07 → …`` (tied firsts joined by a slash)."""
+    return " → ".join(f"{p.get('campaign', '')} {'/'.join(p.get('first') or [])}" for p in periods)
+
+
+def _data_rows(data: dict[str, Any], kind: str = "") -> list[dict[str, str]]:
+    labels = {**DATA_LABELS, **KIND_DATA_LABELS.get(kind, {})}
+    return [{"key": k, "label": _(labels[k]) if k in labels else k,
+             "value": _periods_text(v) if k == "periods" and isinstance(v, list) else _value(v)}
             for k, v in data.items()]
 
 
@@ -102,7 +134,32 @@ def _chart(alert: Alert) -> dict[str, Any] | None:
     if alert.kind in ("fluctuation", "low_streak") and "previous" in d:
         return {"title": _("总分（分）"), "labels": [_("上期"), _("本期")],
                 "values": [d["previous"], d["total"]], "line": None, "lineLabel": ""}
+    if alert.kind == "rotation" and d.get("periods"):
+        return _rotation_chart(alert.units, d)
+    if alert.kind == "rater_unknown_target" and "units_scored" in d:
+        typical = float(d.get("group_typical") or 0)
+        limit = max(float(d.get("threshold_ratio", 1.5)) * typical, typical + float(d.get("threshold_extra", 5)))
+        return {"title": _("评价的单位数（个）"),
+                "labels": [_("评价人 %(code)s") % {"code": alert.raters[0]}, _("同组一般评价人")],
+                "values": [d["units_scored"], typical], "line": round(limit, 2), "lineLabel": _("报警线"),
+                "decimals": 0}
+    if alert.kind == "rater_unknown_target" and "remit_size" in d:
+        return {"title": _("评价的单位数（个）"), "labels": [_("范围外却打了分的单位"), _("评价范围内的单位")],
+                "values": [len(d.get("outside") or alert.units), d["remit_size"]], "line": None, "lineLabel": "",
+                "decimals": 0}
     return None
+
+
+def _rotation_chart(units: list[str], d: dict[str, Any]) -> dict[str, Any]:
+    """Who held first place in each period: one row per holder, a step line through the turns."""
+    periods = [str(p.get("campaign", "")) for p in d["periods"]]
+    holders = sorted({u for p in d["periods"] for u in p.get("first") or []} | set(units))
+    off = d.get("off_turn_rank") or {}
+    labels = [_("%(code)s（平时第 %(rank)s 名）") % {"code": h, "rank": _value(off[h])} if h in off else h
+              for h in holders]
+    firsts = [[i, holders.index(u)] for i, p in enumerate(d["periods"]) for u in p.get("first") or []]
+    return {"type": "rotation", "title": _("各期第一名"), "periods": periods, "holders": labels,
+            "firsts": firsts, "mark": _("第一名")}
 
 
 def _row(a: Alert, names: dict[str, dict[str, str]]) -> dict[str, Any]:
@@ -168,11 +225,13 @@ def _detail(request: HttpRequest, alert: Alert, forms: dict[str, Any] | None = N
     failed = [str(e) for f in (forms or {}).values() for errs in f.errors.values() for e in errs]
     forms = forms or {}
     can_handle = has(request.user, "alerts.handle") and campaign.status != "archived"
-    can_exclude = has(request.user, "alerts.exclude_sheet") and campaign.status != "archived"
+    office = has(request.user, services.OFFICE_CAPABILITY) and campaign.status != "archived"
     forms.setdefault("assign", AssignForm(initial={**expected, "assignee": alert.assignee_id}))
     forms.setdefault("investigate", InvestigateForm(initial=expected))
     forms.setdefault("close", CloseForm(initial=expected))
     forms.setdefault("exclude", ExcludeForm(initial=expected, scopes=scopes))
+    forms.setdefault("revoke", RevokeForm(initial=expected))
+    forms.setdefault("reopen", ReopenForm(initial=expected))
     latest = selectors.latest_snapshot(campaign=campaign)
     exclusions = [
         {"rater": x.rater.code, "unit": x.unit.code if x.unit else None,
@@ -194,7 +253,7 @@ def _detail(request: HttpRequest, alert: Alert, forms: dict[str, Any] | None = N
         "severity_label": _(SEVERITY_LABELS.get(alert.severity, alert.severity)),
         "units": [{"code": c, "name": names.get(c, c)} for c in alert.units],
         "raters": [{"code": c, "group": groups.get(c, "")} for c in alert.raters],
-        "data_rows": _data_rows(alert.data or {}), "chart": _chart(alert), "events": events,
+        "data_rows": _data_rows(alert.data or {}, alert.kind), "chart": _chart(alert), "events": events,
         "exclusions": exclusions, "forms": forms, "scopes": scopes,
         "targets": services.exclusion_targets(alert, scopes[0]) if scopes else [],
         "campaign": campaign, "latest": latest,
@@ -202,7 +261,9 @@ def _detail(request: HttpRequest, alert: Alert, forms: dict[str, Any] | None = N
         "can_assign": can_handle and not alert.is_closed,
         "can_investigate": can_handle and alert.status == AlertStatus.ASSIGNED,
         "can_close": can_handle and alert.status == AlertStatus.INVESTIGATING,
-        "can_exclude": can_exclude and alert.status == AlertStatus.CONFIRMED and bool(scopes) and not exclusions,
+        "can_exclude": office and alert.status == AlertStatus.CONFIRMED and bool(scopes) and not exclusions,
+        "can_revoke": office and bool(exclusions),
+        "can_reopen": office and alert.is_closed and not exclusions,
         "archived": campaign.status == "archived", "failed": failed,
     }
     return render(request, "alerts/alert_detail.html", context, status=status)
@@ -214,52 +275,66 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, _get(pk))
 
 
-def _act(request: HttpRequest, pk: int, name: str, form_class: Any, call: Any, done: str,
-         **form_kwargs: Any) -> HttpResponse:
-    """Validate the form, call the service, and show a refusal next to the form."""
-    alert = _get(pk)
-    form = form_class(request.POST, **form_kwargs)
-    if form.is_valid():
-        try:
-            call(alert, form.cleaned_data)
-        except services.AlertError as e:
-            field = e.location if e.location in form.fields else None
-            form.add_error(field, e.message)
-        else:
-            messages.success(request, done)
-            return redirect("alerts:detail", pk=pk)
-    return _detail(request, alert, {name: form}, status=400)
+@dataclass(frozen=True, slots=True)
+class _Transition:
+    """One form on the alert page: who may post it, the service it calls, what to say after."""
+
+    form: type[django_forms.Form]
+    capability: str
+    call: Callable[[Alert, dict[str, Any], Any], Any]  # (alert, cleaned data, user)
+    done: str
 
 
-@requires("alerts.handle")
-@require_POST
-def alert_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, "assign", AssignForm, lambda a, d: services.alert_assign(
-        alert=a, assignee=d["assignee"], note=d["note"], by=request.user, expected_status=d["expected_status"]),
-        _("已指派承办人"))
+TRANSITIONS: dict[str, _Transition] = {
+    "assign": _Transition(AssignForm, "alerts.handle", lambda a, d, by: services.alert_assign(
+        alert=a, assignee=d["assignee"], note=d["note"], by=by, expected_status=d["expected_status"]),
+        "已指派承办人"),
+    "investigate": _Transition(InvestigateForm, "alerts.handle", lambda a, d, by: services.alert_investigate(
+        alert=a, note=d["note"], by=by, expected_status=d["expected_status"]), "已开始核查"),
+    "close": _Transition(CloseForm, "alerts.handle", lambda a, d, by: services.alert_close(
+        alert=a, outcome=d["outcome"], reason=d["reason"], by=by, expected_status=d["expected_status"]),
+        "预警已办结"),
+    "exclude": _Transition(ExcludeForm, services.OFFICE_CAPABILITY, lambda a, d, by: services.sheet_exclude(
+        alert=a, scope=d["scope"], reason=d["reason"], by=by, expected_status=d["expected_status"]),
+        "已剔除评分表并重新计算结果（原结果快照保留）"),
+    "revoke": _Transition(RevokeForm, services.OFFICE_CAPABILITY, lambda a, d, by: services.sheet_exclusion_revoke(
+        alert=a, reason=d["reason"], by=by, expected_status=d["expected_status"]),
+        "已撤销剔除并重新计算结果（原结果快照保留）"),
+    "reopen": _Transition(ReopenForm, services.REOPEN_CAPABILITY, lambda a, d, by: services.alert_reopen(
+        alert=a, reason=d["reason"], by=by, expected_status=d["expected_status"]), "预警已重新打开，回到核查中"),
+}
 
 
-@requires("alerts.handle")
-@require_POST
-def alert_investigate(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, "investigate", InvestigateForm, lambda a, d: services.alert_investigate(
-        alert=a, note=d["note"], by=request.user, expected_status=d["expected_status"]), _("已开始核查"))
+def _transition_view(name: str) -> Callable[..., HttpResponse]:
+    """The POST view of one transition: validate the form, call the service, show a refusal next to the form."""
+    step = TRANSITIONS[name]
+
+    @requires(step.capability)
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        alert = _get(pk)
+        form = step.form(request.POST)
+        if form.is_valid():
+            try:
+                step.call(alert, form.cleaned_data, request.user)
+            except services.AlertError as e:
+                field = e.location if e.location in form.fields else None
+                form.add_error(field, e.message)
+            else:
+                messages.success(request, _(step.done))
+                return redirect("alerts:detail", pk=pk)
+        return _detail(request, alert, {name: form}, status=400)
+
+    view.__name__ = view.__qualname__ = f"alert_{name}"
+    return view
 
 
-@requires("alerts.handle")
-@require_POST
-def alert_close(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, "close", CloseForm, lambda a, d: services.alert_close(
-        alert=a, outcome=d["outcome"], reason=d["reason"], by=request.user, expected_status=d["expected_status"]),
-        _("预警已办结"))
-
-
-@requires("alerts.exclude_sheet")
-@require_POST
-def alert_exclude(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, "exclude", ExcludeForm, lambda a, d: services.sheet_exclude(
-        alert=a, scope=d["scope"], reason=d["reason"], by=request.user, expected_status=d["expected_status"]),
-        _("已剔除评分表并重新计算结果（原结果快照保留）"))
+alert_assign = _transition_view("assign")
+alert_investigate = _transition_view("investigate")
+alert_close = _transition_view("close")
+alert_exclude = _transition_view("exclude")
+alert_revoke = _transition_view("revoke")
+alert_reopen = _transition_view("reopen")
 
 
 @requires("campaigns.manage")

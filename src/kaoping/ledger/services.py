@@ -37,6 +37,7 @@ from django.utils import timezone
 from kaoping.engine.errors import KaopingError
 
 from .models import LedgerEntry, LedgerHead
+from .sql import insert_row
 from .tables import canonical_json, id_ranges, merkle_root, table
 
 GENESIS = "0" * 64
@@ -63,14 +64,18 @@ def ledger_lock() -> LedgerHead:
     """Lock the ledger head for the rest of the transaction (writers queue here).
 
     Call it before writing covered rows, so that rows and entries of concurrent
-    services never interleave.
+    services never interleave. Plain SQL: every write of the application passes here.
     """
     _require_transaction()
-    head = LedgerHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
+    table = connection.ops.quote_name(LedgerHead._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT seq, hash FROM {table} WHERE id = 1{lock}")
+        row = cursor.fetchone()
+    if row is None:
         LedgerHead.objects.bulk_create([LedgerHead(pk=1)], ignore_conflicts=True)
-        head = LedgerHead.objects.select_for_update().get(pk=1)
-    return head
+        return LedgerHead.objects.select_for_update().get(pk=1)
+    return LedgerHead(id=1, seq=row[0], hash=row[1])
 
 
 def rowset_from_digests(key: str, ids: Sequence[int], digests: Sequence[bytes]) -> dict[str, Any]:
@@ -120,13 +125,14 @@ def ledger_append(*, action: str, actor: str, object_type: str, object_id: str,
     digest = entry_hash(seq=seq, created_at=timestamp(created), actor=actor, action=action,
                         object_type=object_type, object_id=object_id, payload=payload,
                         prev_hash=head.hash)
-    entry = LedgerEntry.objects.create(
+    entry = insert_row(LedgerEntry(
         seq=seq, created_at=created, actor=actor, action=action, object_type=object_type,
         object_id=object_id, payload=payload, prev_hash=head.hash, hash=digest,
-    )
-    LedgerHead.objects.filter(pk=1).update(seq=seq, hash=digest)
-    head.seq, head.hash = seq, digest
-    return entry
+    ))
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {connection.ops.quote_name(LedgerHead._meta.db_table)} "
+                       "SET seq = %s, hash = %s WHERE id = 1", [seq, digest])
+    return entry  # type: ignore[return-value]
 
 
 def ledger_append_rowsets(*, action: str, actor: str, object_type: str, object_id: str,

@@ -65,8 +65,8 @@ class SessionCapability(SessionAuth):
         self.capability = capability
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        user = request.user
-        return user if user.is_authenticated and has(user, self.capability) else None
+        user = getattr(request, "user", None)  # absent on the token handler (config/wsgi.py)
+        return user if user is not None and user.is_authenticated and has(user, self.capability) else None
 
 
 def _auth(capability: str) -> list[Any]:

@@ -4,18 +4,33 @@ Each comment is segmented with jieba after the domain phrases (材料繁琐, 态
 等待时间长, 多次跑腿, 系统卡顿, …) have been added to its dictionary, so a phrase stays
 one token. A phrase and its usual wordings (排队太久 → 等待时间长) map to one problem
 category. The selectors return plain data for tables and ECharts series.
+
+Segmenting is the slow part, so the analysis of one month (of one window, or all) is
+kept in Django's cache under a key naming the newest rating, the number and the latest
+time of the comments in it (:func:`month_analysis`): a new rating or an exclusion makes
+a new key, and the dashboard segments each month once, not on every request. jieba's
+dictionary is loaded once per process (:func:`_tokenizer`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
+from django.core.cache import cache as django_cache
+from django.db.models import Count, Max
+
 from .models import Rating
+
+#: how long a month's analysis is kept; a new rating makes a new key long before that
+CACHE_SECONDS = 24 * 3600
+_CACHE_VERSION = 1
 
 #: category → {canonical phrase: wordings that mean it}
 DOMAIN: dict[str, dict[str, tuple[str, ...]]] = {
@@ -50,16 +65,27 @@ STOP = frozenset(["的", "了", "是", "我", "也", "都", "就", "还", "在",
 _PUNCT = re.compile(r"^[\W_]+$")
 
 
-@cache
-def _tokenizer():
-    import jieba
+_tokenizer_lock = threading.Lock()
+_tokenizer_made: Any = None
 
-    tok = jieba.Tokenizer()
-    for phrases in DOMAIN.values():
-        for canonical, wordings in phrases.items():
-            for w in (canonical, *wordings):
-                tok.add_word(w, freq=20000)
-    return tok
+
+def _tokenizer() -> Any:
+    """jieba with the domain phrases, built once per process (threads wait for the first)."""
+    global _tokenizer_made
+    if _tokenizer_made is None:
+        with _tokenizer_lock:
+            if _tokenizer_made is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" on every worker
+                tok = jieba.Tokenizer()
+                tok.initialize()  # the dictionary, now rather than on the first comment
+                for phrases in DOMAIN.values():
+                    for canonical, wordings in phrases.items():
+                        for w in (canonical, *wordings):
+                            tok.add_word(w, freq=20000)
+                _tokenizer_made = tok
+    return _tokenizer_made
 
 
 @cache
@@ -110,16 +136,36 @@ def analyse(texts: Iterable[str]) -> dict[str, Any]:
             "words": words.most_common(30)}
 
 
-def _comments(period: dt.date, window_id: int | None, limit: int) -> list[str]:
+def _commented(period: dt.date, window_id: int | None) -> Any:
     qs = Rating.objects.filter(period=period, is_default=False, excluded=False).exclude(comment="")
-    if window_id is not None:
-        qs = qs.filter(window_id=window_id)
-    return list(qs.order_by("-rated_at").values_list("comment", flat=True)[:limit])
+    return qs.filter(window_id=window_id) if window_id is not None else qs
+
+
+def _comments(period: dt.date, window_id: int | None, limit: int) -> list[str]:
+    return list(_commented(period, window_id).order_by("-rated_at").values_list("comment", flat=True)[:limit])
+
+
+def _cache_key(period: dt.date, window_id: int | None, limit: int) -> str:
+    """Names the month's comments as they are now: any new or excluded rating changes it."""
+    state = _commented(period, window_id).aggregate(last=Max("pk"), n=Count("pk"), at=Max("rated_at"))
+    at = state["at"].timestamp() if state["at"] else 0
+    return (f"kaoping:ratings:comments:{_CACHE_VERSION}:{period:%Y-%m}:{window_id or 'all'}:{limit}:"
+            f"{state['last'] or 0}:{state['n']}:{at:.6f}")
+
+
+def month_analysis(*, period: dt.date, window_id: int | None = None, limit: int = 20_000) -> dict[str, Any]:
+    """:func:`analyse` of one month's comments, from the cache when they have not changed."""
+    key = _cache_key(period, window_id, limit)
+    found = django_cache.get(key)
+    if found is None:
+        found = analyse(_comments(period, window_id, limit))
+        django_cache.set(key, found, CACHE_SECONDS)
+    return found
 
 
 def comment_analysis(*, period: dt.date, window_id: int | None = None, limit: int = 20_000) -> dict[str, Any]:
     """The month's comments (of one window, or all) analysed: phrases, categories, words."""
-    return analyse(_comments(period, window_id, limit))
+    return month_analysis(period=period, window_id=window_id, limit=limit)
 
 
 def phrase_trend(*, until: dt.date, months: int = 6, window_id: int | None = None, top: int = 8,
@@ -136,7 +182,8 @@ def phrase_trend(*, until: dt.date, months: int = 6, window_id: int | None = Non
     total: Counter = Counter()
     praise = set(DOMAIN["好评"])
     for p in periods:
-        c = Counter({k: v for k, v in analyse(_comments(p, window_id, limit))["phrases"] if k not in praise})
+        phrases = month_analysis(period=p, window_id=window_id, limit=limit)["phrases"]
+        c = Counter({k: v for k, v in phrases if k not in praise})
         per.append(c)
         total.update(c)
     names = [name for name, _ in total.most_common(top)]

@@ -136,6 +136,24 @@ class UploadForm(forms.Form):
         return f
 
 
+class RatingImportForm(forms.Form):
+    """An Excel workbook of ratings taken by hotline, SMS or paper (see :mod:`.paper_import`)."""
+
+    file = forms.FileField(label=_("评价 Excel 文件"), error_messages={
+        "required": _("请选择要上传的 .xlsx 文件。"), "empty": _("上传的文件是空的。")})
+
+    def clean_file(self) -> Any:
+        from .paper_import import MAX_UPLOAD_BYTES
+
+        f = self.cleaned_data["file"]
+        if not f.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("只接受 Excel 工作簿（.xlsx）文件。"))
+        if f.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("文件过大（%(size).1f MB），上限 %(mb)d MB，请分批上传。") % {
+                "size": f.size / 2**20, "mb": MAX_UPLOAD_BYTES // 2**20})
+        return f
+
+
 class NameForm(forms.Form):
     """Confirm a code registered on first use and give it its proper name."""
 

@@ -8,9 +8,12 @@ Nothing here returns a full phone number or a rater's identity: only masked form
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kaoping.accounts.permissions import can_see_unit, has
@@ -22,6 +25,7 @@ from .models import (
     CaseStatus,
     Hall,
     Rating,
+    RatingFlag,
     ServiceItem,
     StaffMember,
     Transaction,
@@ -40,7 +44,31 @@ def transaction_get(external_id: str) -> Transaction | None:
     """The transaction with this business id (None when unknown)."""
     if not isinstance(external_id, str) or not external_id or len(external_id) > 128:
         return None
-    return Transaction.objects.filter(external_id=external_id).first()
+    # Plain SQL: the API looks one up per rating, and compiling the ORM query cost more
+    # than running it (bench/bench_ratings_load.py).
+    sql, names, converters = _transaction_by_id_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [external_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for i, col, functions in converters:  # what the ORM's compiler applies (e.g. SQLite datetimes)
+        for convert in functions:
+            values[i] = convert(values[i], col, connection)
+    return Transaction.from_db(connection.alias, names, values)
+
+
+@cache
+def _transaction_by_id_sql(vendor: str) -> tuple[str, list[str], list[tuple[int, Any, list[Any]]]]:
+    qn = connection.ops.quote_name
+    table = Transaction._meta.db_table
+    fields = Transaction._meta.concrete_fields
+    cols = [f.get_col(table) for f in fields]
+    converters = [(i, c, connection.ops.get_db_converters(c) + c.get_db_converters(connection))
+                  for i, c in enumerate(cols)]
+    return (f"SELECT {', '.join(qn(f.column) for f in fields)} FROM {qn(table)} WHERE {qn('external_id')} = %s",
+            [f.attname for f in fields], [x for x in converters if x[2]])
 
 
 def transaction_for_rating(external_id: str) -> Transaction | None:
@@ -100,6 +128,24 @@ def window_get(hall_code: str, window_code: str) -> Window | None:
     return Window.objects.select_related("hall").filter(hall__code=hall_code, code=window_code).first()
 
 
+def staff_list() -> QuerySet[StaffMember]:
+    return StaffMember.objects.select_related("window", "window__hall").order_by("code")
+
+
+def items_list() -> QuerySet[ServiceItem]:
+    return ServiceItem.objects.order_by("code")
+
+
+#: register name in the pages → its model
+REGISTER_MODELS: dict[str, type] = {"halls": Hall, "windows": Window, "staff": StaffMember, "items": ServiceItem}
+
+
+def register_get(kind: str, pk: int) -> Any:
+    """One hall, window, staff member or service item (None when unknown)."""
+    model = REGISTER_MODELS.get(kind)
+    return model.objects.filter(pk=pk).first() if model else None
+
+
 def unconfirmed_codes() -> dict[str, list[Any]]:
     """Codes registered on first use by business systems, for the office to confirm."""
     return {
@@ -110,7 +156,45 @@ def unconfirmed_codes() -> dict[str, list[Any]]:
     }
 
 
+def kiosk_pending(window: Window, now: dt.datetime, recent_minutes: int) -> Transaction | None:
+    """The transaction just served at this window and not rated yet (shown on its terminal)."""
+    recent = now - dt.timedelta(minutes=recent_minutes)
+    return (Transaction.objects.select_related("service_item", "hall", "window", "staff")
+            .filter(window=window, rating__isnull=True, rate_until__gt=now, accepted_at__lte=now)
+            .filter(Q(completed_at__gte=recent) | Q(completed_at__isnull=True, accepted_at__gte=recent))
+            .order_by(Coalesce("completed_at", "accepted_at").desc(), "-pk").first())
+
+
+def unrated_transactions(window: Window, now: dt.datetime, limit: int = 60) -> list[Transaction]:
+    """A window's transactions that can still be rated, newest first (for its QR sheet)."""
+    return list(Transaction.objects.select_related("service_item", "staff")
+                .filter(window=window, rating__isnull=True, rate_until__gt=now).order_by("-accepted_at")[:limit])
+
+
+def transactions_by_external_id(external_ids: list[str]) -> dict[str, Transaction]:
+    """The known transactions among these business ids, by id."""
+    wanted = sorted({i for i in external_ids if isinstance(i, str) and 0 < len(i) <= 128})
+    found: dict[str, Transaction] = {}
+    for start in range(0, len(wanted), 500):  # keep the IN list short on every database
+        found.update((t.external_id, t) for t in Transaction.objects.filter(external_id__in=wanted[start:start + 500]))
+    return found
+
+
+def rated_transaction_ids(transaction_ids: list[int]) -> set[int]:
+    """Which of these transactions (by primary key) already have their rating."""
+    rated: set[int] = set()
+    for start in range(0, len(transaction_ids), 500):
+        rated.update(Rating.objects.filter(transaction_id__in=transaction_ids[start:start + 500])
+                     .values_list("transaction_id", flat=True))
+    return rated
+
+
 # --------------------------------------------------------------------------- ratings, cases, appeals
+
+
+def flags_of_month(period: dt.date, limit: int = 20) -> list[RatingFlag]:
+    """Integrity flags of the month (R5.5), stored by ``integrity_scan``; open ones first."""
+    return list(RatingFlag.objects.filter(period=period).order_by("status", "-created_at")[:limit])
 
 
 def ratings_of_window(window: Window, period: dt.date | None = None) -> QuerySet[Rating]:
@@ -135,6 +219,12 @@ def cases_for(user: Any, *, status: str | None = None, overdue: bool | None = No
         qs = qs.exclude(status=CaseStatus.CLOSED).filter(
             Q(planned_at__isnull=True, plan_due__lt=today) | Q(rectified_at__isnull=True, done_due__lt=today))
     return qs
+
+
+def case_counts(user: Any, today: dt.date | None = None) -> dict[str, int]:
+    """Open and overdue cases the user may handle (for the dashboard)."""
+    return {"open": cases_for(user).exclude(status=CaseStatus.CLOSED).count(),
+            "overdue": cases_for(user, overdue=True, today=today).count()}
 
 
 def case_get_for(user: Any, pk: int) -> BadRatingCase | None:
@@ -170,6 +260,10 @@ def case_rater_phone(case: BadRatingCase, by: Any) -> str:
 def appeals_pending() -> QuerySet[Appeal]:
     return (Appeal.objects.filter(status=AppealStatus.PENDING)
             .select_related("rating", "rating__window", "rating__window__hall", "unit").order_by("filed_at"))
+
+
+def appeal_pending_get(pk: int) -> Appeal | None:
+    return appeals_pending().filter(pk=pk).first()
 
 
 def public_window_record(window: Window, *, months: int = 12, until: dt.date | None = None) -> dict[str, Any]:

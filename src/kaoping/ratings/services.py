@@ -14,6 +14,7 @@ Errors are :class:`RatingError` with a code the API maps to a status
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 import time
@@ -35,6 +36,7 @@ from kaoping.ledger.services import (
     rowset,
     rowset_from_db,
 )
+from kaoping.ledger.sql import insert_row
 from kaoping.ledger.tables import canonical_json, table
 
 from . import pii
@@ -152,19 +154,24 @@ def _summary_add(rows: Sequence[Mapping[str, Any]]) -> None:
     """
     if not rows:
         return
-    columns = sorted({c for r in rows for c in r} - {"period", "kind", "key", "hall_id"})
+    columns = tuple(sorted({c for r in rows for c in r} - {"period", "kind", "key", "hall_id"}))
+    params = []
+    for r in rows:
+        params += [r["period"], r["kind"], r["key"], r.get("hall_id", 0), *(r.get(c, 0) for c in columns)]
+    with connection.cursor() as cursor:
+        cursor.execute(_summary_upsert_sql(columns, len(rows)), params)
+
+
+@functools.cache
+def _summary_upsert_sql(columns: tuple[str, ...], count: int) -> str:
+    """The upsert text for ``count`` rows of ``columns`` (built once: every rating runs it)."""
     names = ["period", "kind", "key", "hall_id", *columns]
     qn = connection.ops.quote_name
     t = qn(RatingSummary._meta.db_table)
-    values, params = [], []
-    for r in rows:
-        values.append("(" + ", ".join(["%s"] * len(names)) + ")")
-        params += [r["period"], r["kind"], r["key"], r.get("hall_id", 0), *(r.get(c, 0) for c in columns)]
+    values = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * count)
     updates = ", ".join(f"{qn(c)} = {t}.{qn(c)} + excluded.{qn(c)}" for c in columns)
-    sql = (f"INSERT INTO {t} ({', '.join(qn(n) for n in names)}) VALUES {', '.join(values)} "
-           f"ON CONFLICT ({qn('period')}, {qn('kind')}, {qn('key')}) DO UPDATE SET {updates}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return (f"INSERT INTO {t} ({', '.join(qn(n) for n in names)}) VALUES {values} "
+            f"ON CONFLICT ({qn('period')}, {qn('kind')}, {qn('key')}) DO UPDATE SET {updates}")
 
 
 def _summary_rows(*, period: dt.date, window_id: int, hall_id: int, staff_id: int | None,
@@ -492,7 +499,7 @@ def _rating_create(*, transaction: Transaction, clean: dict[str, Any], device: s
         device_hash=hashlib.sha256(device.encode()).hexdigest() if device else "",
         entered_by=user,
     )
-    rating.save(force_insert=True)
+    insert_row(rating)  # the hot path of the API: see kaoping.ledger.sql
     rows = [_ledger_row("rating", rating)]
     case = None
     if rating.level in BAD_LEVELS:
@@ -503,8 +510,8 @@ def _rating_create(*, transaction: Transaction, clean: dict[str, Any], device: s
                                deltas=_rating_deltas(rating)))
     if idempotency is not None:
         scope, key = idempotency
-        IdempotencyRecord.objects.create(scope=scope, key=key, endpoint="ratings", status=201,
-                                         body=respond(rating) if respond else {"id": rating.pk})
+        insert_row(IdempotencyRecord(scope=scope, key=key, endpoint="ratings", status=201,
+                                     body=respond(rating) if respond else {"id": rating.pk}))
     ledger_append(action="rating.submit", actor=actor_of(by, clean["channel"]), object_type="rating",
                   object_id=transaction.external_id, rows=rows,
                   data={"level": rating.level, "channel": rating.channel, "case": case.pk if case else None})

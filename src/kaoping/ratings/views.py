@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kaoping.accounts.permissions import has, public, requires
 
 from . import forms as upload_io
-from . import selectors, services, stats
+from . import integrity, paper_import, selectors, services, stats
 from .forms import (
     COMMENT_MAX,
     LEVEL_CHOICES,
@@ -38,6 +38,7 @@ from .forms import (
     NameForm,
     PeriodForm,
     RatingForm,
+    RatingImportForm,
     StaffEntryForm,
     UploadForm,
 )
@@ -265,18 +266,6 @@ def rate_qr(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     return HttpResponse(buf.getvalue(), content_type="image/svg+xml")
 
 
-def _kiosk_pending(window: Any, now: dt.datetime) -> Transaction | None:
-    """The transaction just served at this window and not rated yet (shown on its terminal)."""
-    from django.db.models import Q
-    from django.db.models.functions import Coalesce
-
-    recent = now - dt.timedelta(minutes=KIOSK_RECENT_MINUTES)
-    return (Transaction.objects.select_related("service_item", "hall", "window", "staff")
-            .filter(window=window, rating__isnull=True, rate_until__gt=now, accepted_at__lte=now)
-            .filter(Q(completed_at__gte=recent) | Q(completed_at__isnull=True, accepted_at__gte=recent))
-            .order_by(Coalesce("completed_at", "accepted_at").desc(), "-pk").first())
-
-
 @public
 @csrf_exempt  # a shared terminal without log-in; the posted token names the transaction
 @require_http_methods(["GET", "POST"])
@@ -309,7 +298,7 @@ def kiosk(request: HttpRequest, hall: str, window: str) -> HttpResponse:
             _add_service_error(form, error)
         failed = _rating_context(form, txn, here, token=link_token(txn.external_id))
         return render(request, "ratings/kiosk.html", {**failed, "window_label": window_label}, status=400)
-    txn = _kiosk_pending(w, timezone.now())
+    txn = selectors.kiosk_pending(w, timezone.now(), KIOSK_RECENT_MINUTES)
     context: dict[str, Any] = {"window_label": window_label, "poll_seconds": KIOSK_POLL_SECONDS, "txn": None}
     if txn is not None:
         context.update(_rating_context(RatingForm(online=txn.online), txn, here, token=link_token(txn.external_id)))
@@ -346,6 +335,7 @@ def _page(request: HttpRequest, name: str, section: str, context: dict[str, Any]
     can = {"manage": has(user, "ratings.manage"), "enter": has(user, "ratings.enter"),
            "cases": has(user, "cases.handle"), "decide": has(user, "appeals.decide"),
            "upload": has(user, "data.upload")}
+    can["import"] = can["upload"] and can["enter"]
     pending = sum(len(v) for v in selectors.unconfirmed_codes().values()) if can["manage"] else 0
     return render(request, f"ratings/{name}.html",
                   {"nav": "ratings", "section": section, "can": can, "pending_codes": pending, **context},
@@ -387,8 +377,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         trend.append({"period": p.strftime("%Y-%m"), "count": n, "satisfaction": sat,
                       "bad": sum(h["bad"] for h in halls)})
     lists = stats.honour_lists(period)
-    cases_open = selectors.cases_for(request.user).exclude(status=CaseStatus.CLOSED)
-    overdue = selectors.cases_for(request.user, overdue=True).count()
+    case_counts = selectors.case_counts(request.user)
     window_choices = [(w.pk, f"{w.hall.name} · {w.name}") for w in selectors.windows()]
     try:
         phrase_window = int(request.GET.get("w", ""))
@@ -397,7 +386,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if phrase_window not in {pk for pk, _label in window_choices}:
         phrase_window = None
     phrases = _comment_phrases(period, phrase_window)
-    flags = _integrity_flags(period)
+    flags = selectors.flags_of_month(period)
+    rising = integrity.rising_complaints(period=period)
     chart = {
         "trend": trend,
         "levels": [{"name": label, "value": levels[str(value)]} for value, label in LEVEL_CHOICES],
@@ -410,8 +400,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "period": period.strftime("%Y-%m"), "period_error": period_error,
         "months": _months(_this_month(), 24), "summary": summary, "pct": _pct,
         "good_rate": _pct(summary["good_rate"]), "rectification_rate": _pct(summary["rectification_rate"]),
-        "lists": lists, "open_cases": cases_open.count(), "overdue_cases": overdue,
-        "windows": rated[:10], "phrases": phrases, "flags": flags, "chart": chart,
+        "lists": lists, "open_cases": case_counts["open"], "overdue_cases": case_counts["overdue"],
+        "windows": rated[:10], "phrases": phrases, "flags": flags, "rising": rising,
+        "flag_count": len(flags) + len(rising), "chart": chart,
         "window_choices": window_choices, "phrase_window": phrase_window,
         "policy": _policy_text(services.policy_get()),
     }
@@ -433,13 +424,6 @@ def _comment_phrases(period: dt.date, window_id: int | None) -> dict[str, Any]:
     return {"comments": month["comments"], "phrases": [p for p in month["phrases"] if p[0] not in praise][:10],
             "categories": [c for c in month["categories"] if c[0] != "好评"],
             "chart": comments.phrase_trend(until=period, months=6, window_id=window_id)}
-
-
-def _integrity_flags(period: dt.date) -> list[Any]:
-    """Integrity flags of the month (R5.5), stored by ``integrity_scan``; open ones first."""
-    from .models import RatingFlag
-
-    return list(RatingFlag.objects.filter(period=period).order_by("status", "-created_at")[:20])
 
 
 # --------------------------------------------------------------------------- office: statistics
@@ -476,24 +460,13 @@ REGISTERS = ("halls", "windows", "staff", "items")
 
 
 def _register_rows(kind: str) -> list[Any]:
-    if kind == "halls":
-        return list(selectors.halls())
-    if kind == "windows":
-        return list(selectors.windows())
-    if hasattr(selectors, f"{kind}_list"):
-        return list(getattr(selectors, f"{kind}_list")())
-    from .models import ServiceItem, StaffMember
-
-    model = StaffMember if kind == "staff" else ServiceItem
-    qs = model.objects.order_by("code")
-    return list(qs.select_related("window", "window__hall") if kind == "staff" else qs)
+    rows = {"halls": selectors.halls, "windows": selectors.windows, "staff": selectors.staff_list,
+            "items": selectors.items_list}[kind]
+    return list(rows())
 
 
 def _register_get(kind: str, pk: int) -> Any:
-    from .models import Hall, ServiceItem, StaffMember, Window
-
-    model = {"halls": Hall, "windows": Window, "staff": StaffMember, "items": ServiceItem}[kind]
-    obj = model.objects.filter(pk=pk).first()
+    obj = selectors.register_get(kind, pk)
     if obj is None:
         raise Http404(_("记录不存在"))
     return obj
@@ -544,8 +517,7 @@ def window_qr_sheet(request: HttpRequest, hall: str, window: str) -> HttpRespons
     if w is None:
         raise Http404(_("窗口不存在"))
     now = timezone.now()
-    pending = (Transaction.objects.select_related("service_item", "staff")
-               .filter(window=w, rating__isnull=True, rate_until__gt=now).order_by("-accepted_at")[:60])
+    pending = selectors.unrated_transactions(w, now, limit=60)
     cards = []
     for t in pending:
         url = request.build_absolute_uri(rating_path(t.external_id, via="qr"))
@@ -662,6 +634,64 @@ def upload(request: HttpRequest) -> HttpResponse:
         **context, "form": UploadForm(), "reports": reports, "name": f.name, "upload_key": key,
         "error_count": errors, "created": created, "same": same,
     }, status=400 if errors else 200)
+
+
+# --------------------------------------------------------------------------- Excel import of ratings
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@requires("data.upload")
+@require_GET
+def rating_import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(paper_import.template_bytes(), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="ratings-template.xlsx"'
+    return response
+
+
+def _import_page(request: HttpRequest, *, form: RatingImportForm | None = None,
+                 preview: paper_import.Preview | None = None, status: int = 200, **extra: Any) -> HttpResponse:
+    return _page(request, "rating_import", "import", {
+        "form": form or RatingImportForm(), "preview": preview, "columns": paper_import.COLUMNS,
+        "max_rows": paper_import.MAX_ROWS, **extra}, status=status)
+
+
+@requires("data.upload")
+@require_http_methods(["GET", "POST"])
+def rating_import(request: HttpRequest) -> HttpResponse:
+    """Ratings taken by hotline, SMS or on paper, from Excel: a preview with every error by
+    row, then one import of every row or none (R4.2, R9.3)."""
+    if request.method == "GET":
+        return _import_page(request)
+    if "confirm" in request.POST:
+        key = request.POST.get("upload", "")
+        stored = paper_import.stash_get(request.session, key)
+        if stored is None:
+            messages.error(request, _("预览已过期或已导入，请重新上传文件。"))
+            return redirect("ratings:import")
+        content, name = stored
+        try:
+            preview = paper_import.import_apply(content=content, name=name, by=request.user)
+        except paper_import.ImportRefused as exc:
+            return _import_page(request, preview=exc.preview, stale=True, status=400)
+        paper_import.stash_drop(request.session, key)
+        bad = sum(1 for r in preview.rows if r.level in BAD_LEVELS)
+        messages.success(request, _("已导入 %(name)s：评价 %(n)d 条，其中差评 %(bad)d 条已自动立案。") % {
+            "name": name, "n": len(preview.rows), "bad": bad})
+        return redirect("ratings:import")
+    form = RatingImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _import_page(request, form=form, status=400)
+    f = form.cleaned_data["file"]
+    content = f.read()
+    preview = paper_import.check(content=content, name=f.name)
+    if preview.errors:
+        for error in preview.errors:
+            form.add_error("file", error)
+        return _import_page(request, form=form, status=400)
+    key = paper_import.stash_put(request.session, content, preview.name) if preview.ok else ""
+    return _import_page(request, preview=preview, upload_key=key, status=200 if preview.ok else 400)
 
 
 # --------------------------------------------------------------------------- cases and appeals
@@ -808,7 +838,7 @@ def _appeals_context(request: HttpRequest, forms_by_pk: dict[int, DecideForm] | 
 @requires("appeals.decide")
 @require_POST
 def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    appeal = selectors.appeals_pending().filter(pk=pk).first()
+    appeal = selectors.appeal_pending_get(pk)
     if appeal is None:
         messages.error(request, _("该申诉不存在或已复核。"))
         return redirect("ratings:appeals")

@@ -11,7 +11,7 @@
     var series = {
       type: "bar", barMaxWidth: 42,
       data: d.values.map(function (v, i) { return { value: v, itemStyle: { color: i === d.values.length - 1 && d.values.length > 2 ? "#94a3b8" : colours[Math.min(i, 1)] } }; }),
-      label: { show: true, position: "right", formatter: function (p) { return (+p.value).toFixed(1); } }
+      label: { show: true, position: "right", formatter: function (p) { return d.decimals === 0 ? String(p.value) : (+p.value).toFixed(1); } }
     };
     if (d.line !== null && d.line !== undefined) {
       series.markLine = { symbol: "none", lineStyle: { color: "#d97706", type: "dashed" },
@@ -21,7 +21,7 @@
     chart.setOption({
       title: { text: d.title, textStyle: { fontSize: 13, fontWeight: 600 }, left: 0 },
       grid: { left: 8, right: 48, top: 52, bottom: 8, containLabel: true },
-      xAxis: { type: "value", splitLine: { lineStyle: { color: "#eef1f5" } } },
+      xAxis: { type: "value", minInterval: d.decimals === 0 ? 1 : null, splitLine: { lineStyle: { color: "#eef1f5" } } },
       yAxis: { type: "category", data: d.labels, inverse: true, axisTick: { show: false } },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       series: [series]
