@@ -127,8 +127,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         _engine_parser().print_help()
         print("\n其余命令：import, export, results, ledger, token, demo, serve 及 Django 管理命令")
         return 0
-    if argv and argv[0] == "demo":
-        os.environ.setdefault("KAOPING_DEMO", "1")  # the demo may run with a development key
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaoping.config.settings")
     from django.core.management import execute_from_command_line
 

@@ -7,6 +7,7 @@ Screenshots (desktop and 390-px phone) go to KAOPING_SCREENSHOTS (default
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from django.test import Client
 from openpyxl import Workbook
 
 from kaoping.campaigns.models import Score
+from kaoping.collection.models import SheetDraft
 from kaoping.collection.services import anonymous_links_create
 from tests.collection.conftest import campaign, evaluators, office, supervisor  # noqa: F401 - fixtures
 
@@ -76,6 +78,65 @@ def test_an_evaluator_fills_and_submits_a_sheet(page: Any, phone: Any, live_serv
     phone.get_by_role("button", name="提交评分").click()
     phone.wait_for_url("**/sheets/")
     assert Score.objects.count() == 4
+
+
+SAVED = re.compile(r"^已自动保存 \d\d:\d\d$")
+
+
+def test_the_sheet_saves_a_draft_by_itself_while_the_evaluator_types(
+        page: Any, phone: Any, live_server: Any, campaign: Any, evaluators: Any) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    url = f"{live_server.url}/sheets/C2026/U01/"
+    log_in(page, live_server, evaluators["R1"])
+    page.goto(url)
+    status = page.locator("#autosave-status")
+    expect(status).to_have_text("修改后将自动保存草稿")
+    page.get_by_label("协作配合").fill("7.5")
+    expect(status).to_have_text(SAVED)
+    assert SheetDraft.objects.get().values == {"A2": 7.5}
+    page.locator("label", has_text="良").click()  # the next save carries the version the first one returned
+    expect(page.locator("input[name=version]")).to_have_value("2")
+    expect(status).to_have_text(SAVED)
+    assert SheetDraft.objects.get().values == {"A2": 7.5, "B1": "良"}
+    shot(page, "collection-sheet-autosave-desktop")
+    page.reload()
+    expect(page.get_by_label("协作配合")).to_have_value("7.5")
+    expect(page.get_by_role("radio", name="良")).to_be_checked()
+
+    # another tab saves meanwhile: this page's next autosave is refused, the other tab's draft kept
+    other = page.context.new_page()
+    other.goto(url)
+    other.get_by_label("协作配合").fill("6")
+    expect(other.locator("#autosave-status")).to_have_text(SAVED)
+    page.get_by_label("协作配合").fill("9")
+    expect(status).to_contain_text("未自动保存")
+    expect(status).to_contain_text("请刷新页面")
+    assert SheetDraft.objects.get().values == {"A2": 6, "B1": "良"}
+    shot(page, "collection-sheet-autosave-refused-desktop")
+    other.close()
+
+    # 保存草稿 pressed while an autosave is on its way: the button waits for its answer and
+    # then sends the version it returned (rather than being refused as a stale page)
+    held: list[Any] = []
+    page.goto(url)
+    page.route("**/autosave/", lambda route: held.append(route))  # hold it until released
+    page.get_by_label("协作配合").fill("4")
+    expect(status).to_have_text("正在自动保存…")
+    page.get_by_role("button", name="保存草稿").click()
+    assert len(held) == 1 and SheetDraft.objects.get().version == 3
+    held[0].continue_()
+    expect(page.get_by_text("草稿已保存，可稍后继续填写")).to_be_visible()
+    assert (SheetDraft.objects.get().values, SheetDraft.objects.get().version) == ({"A2": 4, "B1": "良"}, 5)
+    page.unroute("**/autosave/")
+
+    log_in(phone, live_server, evaluators["R1"])
+    phone.goto(f"{live_server.url}/sheets/C2026/U02/")
+    phone.get_by_label("协作配合").fill("8")
+    expect(phone.locator("#autosave-status")).to_have_text(SAVED)
+    no_horizontal_scroll(phone)
+    shot(phone, "collection-sheet-autosave-phone")
+    assert SheetDraft.objects.get(assignment__unit__code="U02").values == {"A2": 8}
 
 
 def test_an_anonymous_link_is_used_once_and_then_refused(page: Any, phone: Any, live_server: Any,

@@ -70,6 +70,15 @@ def row_counts() -> dict[str, int]:
             if m._meta.app_label in ("org", "indicators", "campaigns", "ledger", "collection")}
 
 
+def recorded(entry: Any) -> dict[str, list[int]]:
+    """The rows a ledger entry covers: table key → ids (to show what it vouches for)."""
+    import json
+
+    from kaoping.ledger.tables import expand_ranges
+
+    return {rs["t"]: expand_ranges(rs["ids"]) for rs in json.loads(entry.payload)["rows"] if "ids" in rs}
+
+
 @transaction.atomic
 def link_and_assign(campaign: Any, links: dict[str, Any], pairs: list[tuple[str, str]]) -> None:
     """Link raters to logins and assign them units, recorded in the ledger like a service."""

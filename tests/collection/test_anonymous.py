@@ -18,9 +18,10 @@ from kaoping.collection.services import (
     anonymous_submit,
     token_hash,
 )
+from kaoping.ledger.models import LedgerEntry
 from kaoping.ledger.selectors import ledger_verify
 
-from .conftest import row_counts
+from .conftest import recorded, row_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +55,8 @@ def test_it_accepts_a_sheet_and_burns_the_link(tokens: list[str]) -> None:
     assert token.used_on == timezone.localdate()
     submissions = SheetSubmission.objects.filter(assignment__rater=rater)
     assert {(s.channel, s.submitted_at, s.submitted_by_id) for s in submissions} == {("anonymous", None, None)}
+    entry = LedgerEntry.objects.order_by("-seq").first()
+    assert recorded(entry)["sheet_submission"] == sorted(s.pk for s in submissions)
     assert ledger_verify().ok
 
 
@@ -61,8 +64,6 @@ def test_nothing_links_the_sheet_to_the_link(tokens: list[str]) -> None:
     anonymous_submit(token=tokens[0], values=full_sheet())
     token_fields = {f.name for f in AnonymousToken._meta.get_fields()}
     assert token_fields == {"id", "batch", "token_hash", "used_on"}
-    from kaoping.ledger.models import LedgerEntry
-
     entry = LedgerEntry.objects.order_by("-seq").first()
     assert entry.actor == "anonymous"
     assert tokens[0] not in entry.payload and token_hash(tokens[0]) not in entry.payload

@@ -16,7 +16,7 @@ from kaoping.collection.services import CollectionError, draft_save, sheet_submi
 from kaoping.ledger.models import LedgerEntry
 from kaoping.ledger.selectors import ledger_verify
 
-from .conftest import row_counts
+from .conftest import recorded, row_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +77,8 @@ def test_it_submits_a_sheet_once_with_its_ledger_entry(assignment: Any, evaluato
     assert LedgerEntry.objects.count() == entries + 1
     entry = LedgerEntry.objects.order_by("-seq").first()
     assert entry.action == "sheet.submit" and entry.actor == "eva-r1"
+    scores = sorted(Score.objects.filter(assignment=assignment).values_list("pk", flat=True))
+    assert recorded(entry) == {"score": scores, "sheet_submission": [submission.pk]}
     assert ledger_verify().ok
 
 

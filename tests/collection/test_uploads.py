@@ -18,9 +18,10 @@ from kaoping.collection.uploads import (
     upload_apply,
     upload_preview,
 )
+from kaoping.ledger.models import LedgerEntry
 from kaoping.ledger.selectors import ledger_verify
 
-from .conftest import row_counts
+from .conftest import recorded, row_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +72,9 @@ def test_it_imports_paper_forms_after_a_clean_preview(campaign: Any, office: Any
     assert Score.objects.count() == 3
     assert set(SheetSubmission.objects.values_list("channel", flat=True)) == {"paper"}
     assert SheetSubmission.objects.count() == 2
+    entry = LedgerEntry.objects.get(action="upload.scores")
+    assert recorded(entry)["sheet_submission"] == sorted(SheetSubmission.objects.values_list("pk", flat=True))
+    assert recorded(entry)["score"] == sorted(Score.objects.values_list("pk", flat=True))
     assert ledger_verify().ok
     before = row_counts()
     with pytest.raises(CollectionError, match="不能重复导入"):

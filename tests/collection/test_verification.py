@@ -20,7 +20,7 @@ from kaoping.collection.services import (
 from kaoping.ledger.models import LedgerEntry
 from kaoping.ledger.selectors import ledger_verify
 
-from .conftest import row_counts
+from .conftest import recorded, row_counts
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"
@@ -60,6 +60,9 @@ def test_a_supervisor_verifies_or_disputes_with_a_reason(measure: Measure, super
     assert row_counts() == before
     measure_check(measure=measure, status="disputed", note="与台账不符", by=supervisor)
     assert list(MeasureCheck.objects.values_list("status", flat=True)) == ["verified", "disputed"]
+    entries = LedgerEntry.objects.filter(action__in=["measure.verified", "measure.disputed"]).order_by("seq")
+    assert [recorded(e) for e in entries] == [{"measure": [measure.pk], "measure_check": [c.pk]}
+                                              for c in MeasureCheck.objects.order_by("pk")]
     assert ledger_verify().ok
 
 
@@ -71,6 +74,7 @@ def test_a_correction_records_old_and_new_value_who_and_why(measure: Measure, su
     entry = LedgerEntry.objects.order_by("-seq").first()
     assert entry.action == "measure.correct" and entry.actor == "super1"
     assert '"old":0.9' in entry.payload and '"new":0.85' in entry.payload and "核对原始台账" in entry.payload
+    assert recorded(entry) == {"measure": [measure.pk], "measure_check": [check.pk]}
     assert ledger_verify().ok
 
 

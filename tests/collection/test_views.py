@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 from django.urls import URLPattern, get_resolver
+from django.utils import timezone
 from openpyxl import Workbook
 
 from kaoping.campaigns.models import Assignment, Measure, Score
+from kaoping.campaigns.services import campaign_transition
 from kaoping.collection import urls as collection_urls
 from kaoping.collection.models import AnonymousToken, Evidence, MeasureCheck, SheetDraft, Upload
 from kaoping.collection.services import sheet_submit, token_hash
@@ -88,6 +90,97 @@ def test_a_stale_tab_is_told_to_reload(client: Any, campaign: Any, evaluators: A
     html = client.post("/sheets/C2026/U01/", {"version": "0", "v-A2": "9", "v-B1": "优", "action": "submit"}
                        ).content.decode()
     assert "请刷新页面" in html and row_counts() == before
+
+
+AUTOSAVE = "/sheets/C2026/U01/autosave/"
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_the_form_autosaves_through_htmx_and_still_works_without_it(client: Any, campaign: Any,
+                                                                    evaluators: Any) -> None:
+    html = login(client, evaluators["R1"]).get("/sheets/C2026/U01/").content.decode()
+    assert f'hx-post="{AUTOSAVE}"' in html and 'hx-trigger="input delay:800ms"' in html
+    assert 'id="autosave-status"' in html and 'hx-sync="queue last"' in html
+    assert 'method="post"' in html and 'value="draft"' in html  # the plain button, for no JavaScript
+    assert "vendor/htmx.org-4.0.1/htmx.min.js" in html and not EXTERNAL.search(html)
+
+
+def test_an_autosave_stores_the_draft_and_answers_a_status_line(client: Any, campaign: Any, evaluators: Any) -> None:
+    login(client, evaluators["R1"])
+    entries = row_counts()["ledger.LedgerEntry"]
+    response = client.post(AUTOSAVE, {"version": "0", "v-A2": "7.5", "v-B1": ""}, **HTMX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    saved = SheetDraft.objects.get()
+    assert saved.values == {"A2": 7.5} and saved.version == 1
+    assert re.search(r'id="autosave-status" class="autosave saved"[^>]*>已自动保存 \d\d:\d\d</span>', html)
+    assert f"已自动保存 {timezone.localtime(saved.updated_at):%H:%M}" in html
+    assert '<input type="hidden" name="version" value="1" id="id_version" hx-swap-oob="true">' in html
+    assert "<html" not in html and "v-A2" not in html  # a fragment, not the page
+    response = client.post(AUTOSAVE, {"version": "1", "v-A2": "8", "v-B1": "良"}, **HTMX)
+    assert response.status_code == 200 and 'value="2"' in response.content.decode()
+    assert SheetDraft.objects.get().values == {"A2": 8, "B1": "良"}
+    assert row_counts()["ledger.LedgerEntry"] == entries  # a draft is not a score
+    page = client.get("/sheets/C2026/U01/").content.decode()
+    assert 'value="8"' in page and 'value="良" checked' in page and 'name="version" value="2"' in page
+
+
+def test_an_autosave_from_a_stale_tab_is_refused_not_overwritten(client: Any, campaign: Any,
+                                                                evaluators: Any) -> None:
+    login(client, evaluators["R1"])
+    client.post(AUTOSAVE, {"version": "0", "v-A2": "7"}, **HTMX)  # tab 1
+    client.post(AUTOSAVE, {"version": "1", "v-A2": "6"}, **HTMX)  # tab 1 again
+    before = row_counts()
+    response = client.post(AUTOSAVE, {"version": "1", "v-A2": "9"}, **HTMX)  # tab 2, built at version 1
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert 'class="autosave refused"' in html and "未自动保存" in html and "请刷新页面" in html
+    assert "当前第 2 版，本页面为第 1 版" in html and "hx-swap-oob" not in html
+    assert row_counts() == before and SheetDraft.objects.get().values == {"A2": 6}
+
+
+def test_an_autosave_of_a_submitted_sheet_is_refused(client: Any, campaign: Any, evaluators: Any) -> None:
+    login(client, evaluators["R1"])
+    client.post(AUTOSAVE, {"version": "0", "v-A2": "7"}, **HTMX)
+    client.post("/sheets/C2026/U01/", {"version": "1", "v-A2": "8", "v-B1": "良", "action": "submit"})
+    before = row_counts()
+    response = client.post(AUTOSAVE, {"version": "1", "v-A2": "3", "v-B1": "差"}, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 409 and "未自动保存" in html and "已于" in html and "提交，不能重复提交或修改" in html
+    assert row_counts() == before
+    assert {s.indicator.code: s.value for s in Score.objects.select_related("indicator")} == {"A2": 8, "B1": "良"}
+    page = client.get("/sheets/C2026/U01/").content.decode()
+    assert "hx-post" not in page and "autosave-status" not in page  # a submitted sheet does not autosave
+
+
+def test_an_autosave_names_a_bad_value_and_writes_nothing(client: Any, campaign: Any, evaluators: Any) -> None:
+    login(client, evaluators["R1"])
+    before = row_counts()
+    for data, words in (({"version": "0", "v-A2": "15"}, "协作配合：分值 15 超出范围 0–10"),
+                        ({"version": "0", "v-A2": "abc"}, "协作配合：应填写数字，实际为文本「abc」"),
+                        ({"version": "0", "v-B1": "极好"}, "服务态度：")):
+        response = client.post(AUTOSAVE, data, **HTMX)
+        html = response.content.decode()
+        assert response.status_code == 422 and f"未自动保存：{words}" in html, html
+    response = client.post(AUTOSAVE, {"v-A2": "5"}, **HTMX)
+    assert response.status_code == 400 and "请刷新页面" in response.content.decode()
+    assert row_counts() == before
+
+
+def test_an_autosave_is_only_for_the_evaluators_own_open_sheet(client: Any, campaign: Any, office: Any,
+                                                              evaluators: Any) -> None:
+    assert client.post(AUTOSAVE, {"version": "0", "v-A2": "5"}, **HTMX)["Location"].startswith("/accounts/login/")
+    assert login(client, office).post(AUTOSAVE, {"version": "0", "v-A2": "5"}, **HTMX).status_code == 403
+    login(client, evaluators["R2"])  # R2 belongs to U01: avoids it
+    response = client.post(AUTOSAVE, {"version": "0", "v-A2": "5"}, **HTMX)
+    assert response.status_code == 409 and "须回避" in response.content.decode()
+    assert client.get(AUTOSAVE).status_code == 405
+    assert client.post("/sheets/C2026/U99/autosave/", {"version": "0"}, **HTMX).status_code == 404
+    campaign_transition(campaign=campaign, to="closed", by=office)
+    login(client, evaluators["R1"])
+    response = client.post(AUTOSAVE, {"version": "0", "v-A2": "5"}, **HTMX)
+    assert response.status_code == 409 and "不能保存草稿" in response.content.decode()
+    assert not SheetDraft.objects.exists()
 
 
 def test_an_anonymous_link_works_once(client: Any, campaign: Any, office: Any) -> None:

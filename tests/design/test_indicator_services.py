@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.apps import apps
+from django.db import connection
 
 from kaoping.engine.excel import write_workbook
 from kaoping.indicators import selectors, services
 from kaoping.indicators.models import IndicatorChange, IndicatorNode
 from kaoping.indicators.services import IndicatorError
+from kaoping.ledger.models import LedgerEntry
 from kaoping.ledger.selectors import ledger_verify
 
 from .conftest import RECORDS
@@ -117,6 +120,23 @@ def test_ahp_weights_are_written_back_into_the_draft(draft: Any, office: Any) ->
     assert j.applied_at is not None
     assert draft.changes.filter(action=IndicatorChange.Action.AHP, node_code="A").exists()
     assert ledger_verify().ok
+
+
+def test_ahp_judgements_are_covered_rows_of_the_ledger(draft: Any, office: Any) -> None:
+    node = draft.nodes.get(code="A")
+    j = services.ahp_judgement_save(node=node, experts=[{"name": "张", "matrix": EXPERT_1}], by=office)
+    saved = json.loads(LedgerEntry.objects.get(action="indicator.ahp_judgement").payload)
+    assert [(rs["t"], rs["ids"]) for rs in saved["rows"]] == [("ahp_judgement", [[j.pk, 1]])]
+    services.ahp_apply(judgement=j, by=office)
+    applied = json.loads(LedgerEntry.objects.get(action="indicator.ahp_apply").payload)
+    assert [rs["t"] for rs in applied["rows"]] == ["indicator_node", "ahp_judgement"]
+    assert ledger_verify().ok
+    # a DBA who clears the write-back time (to hide that weights were applied) is named
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE indicators_ahpjudgement SET applied_at = NULL WHERE id = %s", [j.pk])
+    report = ledger_verify()
+    assert [p.kind for p in report.problems] == ["row_changed"]
+    assert f"层次分析判断 #{j.pk}" in report.problems[0].message
 
 
 def test_inconsistent_judgements_are_kept_but_not_written_back(draft: Any) -> None:

@@ -10,19 +10,31 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
 
-from kaoping.campaigns.models import Adjustment, Assignment, Campaign, Score
+from kaoping.accounts.services import user_create
+from kaoping.campaigns.models import Adjustment, Assignment, Campaign, Measure, Score
 from kaoping.campaigns.services import (
     adjustment_add,
     bundle_import,
     campaign_transition,
     results_compute,
 )
+from kaoping.collection.models import MeasureCheck, SheetSubmission
+from kaoping.collection.selectors import anonymous_sections
+from kaoping.collection.services import (
+    anonymous_field,
+    anonymous_links_create,
+    anonymous_submit,
+    measure_check,
+    measure_correct,
+)
+from kaoping.indicators.models import AHPJudgement
+from kaoping.indicators.services import ahp_judgement_save
 from kaoping.ledger.models import LedgerEntry, LedgerHead
 from kaoping.ledger.selectors import ledger_verify
 from kaoping.ledger.services import GENESIS, LedgerError, entry_hash, ledger_append, timestamp
 from kaoping.org.models import Unit
 
-from .bundles import rich
+from .bundles import RICH, rich
 from .conftest import postgres_only
 
 pytestmark = pytest.mark.django_db
@@ -142,6 +154,113 @@ def test_verify_names_a_result_snapshot_changed_in_sql(campaign):
     snapshot = results_compute(campaign=campaign)
     sql("UPDATE campaigns_resultsnapshot SET results_json = %s WHERE id = %s", ["{}", snapshot.pk])
     assert f"结果快照 #{snapshot.pk}" in verify_fails()
+
+
+# --------------------------------------------------------------------------- collection and AHP rows
+
+
+@pytest.fixture
+def collected(db):
+    """The rich bundle, open, with an anonymous sheet, checked values and an AHP judgement,
+    each written by its service."""
+    office = user_create(username="office1", role="office", name="李明华")
+    supervisor = user_create(username="super1", role="supervisor", name="赵监督")
+    campaign = bundle_import(data=rich(campaign={**RICH["campaign"], "deadline": "2099-12-31"}), source="test")
+    campaign = campaign_transition(campaign=campaign, to="open")
+    group = campaign.groups.get(code="recipient")
+    _, [token] = anonymous_links_create(campaign=campaign, group=group, count=1, by=office)
+    values = {anonymous_field(target.code, leaf.code): next(iter(leaf.scale)) if leaf.scale else leaf.full / 2
+              for target, leaves in anonymous_sections(campaign=campaign, group=group) for leaf in leaves}
+    anonymous_submit(token=token, values=values)
+
+    def measure(unit: str) -> Measure:
+        return Measure.objects.select_related("unit", "indicator").get(
+            campaign=campaign, unit__code=unit, indicator__code="A1")
+
+    measure_check(measure=measure("U01"), status="verified", note="", by=supervisor)
+    measure_check(measure=measure("U02"), status="disputed", note="统计口径与台账不一致", by=supervisor)
+    measure_correct(measure=measure("U03"), value=0.93, reason="按原始台账更正", by=supervisor)
+    ahp_judgement_save(node=campaign.library_version.nodes.get(code="A"),
+                       experts=[{"name": "张", "matrix": [[1, 3], ["1/3", 1]]}], by=office)
+    return campaign
+
+
+def test_verify_covers_submitted_sheets_checks_and_ahp_judgements(collected, capsys):
+    call_command("ledger", "verify")
+    out = capsys.readouterr().out
+    assert "已提交评分表 2" in out and "数据核查 3" in out and "层次分析判断 1" in out
+    submitted = json.loads(LedgerEntry.objects.get(action="sheet.submit").payload)
+    assert [rs["t"] for rs in submitted["rows"]] == ["rater", "assignment", "score", "sheet_submission"]
+    corrected = json.loads(LedgerEntry.objects.get(action="measure.correct").payload)
+    assert [rs["t"] for rs in corrected["rows"]] == ["measure", "measure_check"]
+
+
+def first_sheet() -> int:
+    return SheetSubmission.objects.order_by("pk").first().pk
+
+
+def check_with(status: str) -> int:
+    return MeasureCheck.objects.get(status=status).pk
+
+
+def judgement() -> int:
+    return AHPJudgement.objects.get().pk
+
+
+#: case → (the row's id, SQL run on it, table name for people, what verify must say)
+TAMPERING = {
+    "sheet_changed": (first_sheet, "UPDATE collection_sheetsubmission SET submitted_on = '2026-01-01' WHERE id = %s",
+                      "已提交评分表", "被修改"),
+    "check_changed": (lambda: check_with("disputed"),
+                      "UPDATE collection_measurecheck SET status = 'verified', note = '' WHERE id = %s",
+                      "数据核查", "被修改"),
+    "correction_changed": (lambda: check_with("corrected"),
+                           "UPDATE collection_measurecheck SET new_value = 0.99 WHERE id = %s", "数据核查", "被修改"),
+    "ahp_changed": (judgement, "UPDATE indicators_ahpjudgement SET experts = '[]' WHERE id = %s",
+                    "层次分析判断", "被修改"),
+    "sheet_deleted": (first_sheet, "DELETE FROM collection_sheetsubmission WHERE id = %s", "已提交评分表", "被删除"),
+    "check_deleted": (lambda: check_with("verified"), "DELETE FROM collection_measurecheck WHERE id = %s",
+                      "数据核查", "被删除"),
+    "ahp_deleted": (judgement, "DELETE FROM indicators_ahpjudgement WHERE id = %s", "层次分析判断", "被删除"),
+}
+
+
+@pytest.mark.parametrize("case", TAMPERING)
+def test_verify_names_a_collection_or_ahp_row_changed_or_deleted_in_sql(collected, case):
+    pk_of, statement, name, what = TAMPERING[case]
+    pk = pk_of()
+    sql(statement, [pk])
+    message = verify_fails()
+    assert f"{name} #{pk}" in message and what in message
+    if what == "被删除":
+        assert "已不在表中" in message
+
+
+def test_verify_names_a_sheet_submission_inserted_behind_the_application(collected):
+    assignment = Assignment.objects.filter(campaign=collected, submission__isnull=True).order_by("pk").first()
+    sql("INSERT INTO collection_sheetsubmission (assignment_id, channel, submitted_on, submitted_at, submitted_by_id) "
+        "VALUES (%s, 'paper', '2026-11-02', NULL, NULL)", [assignment.pk])
+    new = SheetSubmission.objects.get(assignment=assignment)
+    message = verify_fails()
+    assert f"已提交评分表 #{new.pk}" in message and "没有账本记录" in message
+
+
+def test_verify_names_a_check_inserted_behind_the_application(collected):
+    measure = Measure.objects.get(campaign=collected, unit__code="U01", indicator__code="B2")
+    sql("INSERT INTO collection_measurecheck (measure_id, status, note, old_value, new_value, checked_at, "
+        "checked_by_id) VALUES (%s, 'verified', '', NULL, NULL, '2026-11-02 09:00:00', NULL)", [measure.pk])
+    new = MeasureCheck.objects.get(measure=measure)
+    message = verify_fails()
+    assert f"数据核查 #{new.pk}" in message and "没有账本记录" in message
+
+
+def test_verify_names_an_ahp_judgement_inserted_behind_the_application(collected):
+    sql("INSERT INTO indicators_ahpjudgement (version_id, node_id, criteria, experts, result, consistent, "
+        "created_at, created_by_id, applied_at) SELECT version_id, node_id, criteria, experts, result, consistent, "
+        "created_at, NULL, NULL FROM indicators_ahpjudgement")
+    new = AHPJudgement.objects.order_by("-pk").first()
+    message = verify_fails()
+    assert f"层次分析判断 #{new.pk}" in message and "没有账本记录" in message
 
 
 @pytest.mark.django_db(transaction=True)

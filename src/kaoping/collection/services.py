@@ -5,6 +5,9 @@ write after, one ledger entry in the same transaction for every score or correct
 Submitting a sheet mirrors :func:`kaoping.campaigns.services.score_record` (campaign
 state, target unit, rated leaf, value in ``[0, full]`` or a label of the scale) for a
 whole sheet at once, with one ledger entry per sheet instead of one per value.
+Submissions and third-party checks are covered rows of the ledger like the scores
+(:data:`kaoping.ledger.tables.COVERED`): every entry carries their row sets, so
+``kaoping ledger verify`` names one changed, deleted or inserted behind the application.
 Spreadsheet uploads live in :mod:`kaoping.collection.uploads`.
 """
 
@@ -245,7 +248,8 @@ def sheet_submit(*, assignment: Assignment, values: Mapping[str, Any], version: 
         draft.delete()
     campaign = assignment.campaign
     ledger_append(action="sheet.submit", actor=actor_of(by, "web"), object_type="campaign", object_id=campaign.code,
-                  rows=[rowset_from_db("score", [s.pk for s in scores])],
+                  rows=[rowset_from_db("score", [s.pk for s in scores]),
+                        rowset_from_db("sheet_submission", [submission.pk])],
                   data={"rater": assignment.rater.code, "unit": assignment.unit.code, "channel": Channel.WEB,
                         "count": len(scores)})
     return submission
@@ -333,15 +337,16 @@ def anonymous_submit(*, token: str, values: Mapping[str, Any]) -> int:
         for a, (_, items) in zip(assignments, plan, strict=True) for leaf, v in items
     ])
     day = timezone.localdate()
-    SheetSubmission.objects.bulk_create([SheetSubmission(assignment=a, channel=Channel.ANONYMOUS, submitted_on=day)
-                                         for a in assignments])
+    submissions = SheetSubmission.objects.bulk_create([
+        SheetSubmission(assignment=a, channel=Channel.ANONYMOUS, submitted_on=day) for a in assignments])
     updated = AnonymousToken.objects.filter(pk=found.pk, used_on__isnull=True).update(used_on=day)
     if updated != 1:  # pragma: no cover - the row lock above makes this unreachable
         raise CollectionError("此链接已经使用过", code="token_used")
     ledger_append(action="sheet.submit", actor="anonymous", object_type="campaign", object_id=campaign.code,
                   rows=[rowset_from_db("rater", [rater.pk]),
                         rowset_from_db("assignment", [a.pk for a in assignments]),
-                        rowset_from_db("score", [s.pk for s in scores])],
+                        rowset_from_db("score", [s.pk for s in scores]),
+                        rowset_from_db("sheet_submission", [s.pk for s in submissions])],
                   data={"rater": rater.code, "channel": Channel.ANONYMOUS, "group": group.code,
                         "units": len(assignments), "count": len(scores)})
     return len(scores)
@@ -405,7 +410,8 @@ def measure_check(*, measure: Measure, status: str, note: str, by: Any) -> Measu
         raise CollectionError("标记异议须写明理由", code="missing_reason", field_errors={"note": "请写明异议理由"})
     check = MeasureCheck.objects.create(measure=measure, status=status, note=note, checked_by=by)
     ledger_append(action=f"measure.{status}", actor=actor_of(by, "web"), object_type="campaign",
-                  object_id=campaign.code, rows=[rowset_from_db("measure", [measure.pk])],
+                  object_id=campaign.code,
+                  rows=[rowset_from_db("measure", [measure.pk]), rowset_from_db("measure_check", [check.pk])],
                   data={"unit": measure.unit.code, "indicator": measure.indicator.code, "value": measure.value,
                         "status": status, "note": note})
     return check
@@ -445,7 +451,8 @@ def measure_correct(*, measure: Measure, value: Any, reason: str, by: Any) -> Me
     check = MeasureCheck.objects.create(measure=measure, status=CheckStatus.CORRECTED, note=reason, old_value=old,
                                         new_value=measure.value, checked_by=by)
     ledger_append(action="measure.correct", actor=actor_of(by, "web"), object_type="campaign",
-                  object_id=campaign.code, rows=[rowset_from_db("measure", [measure.pk])],
+                  object_id=campaign.code,
+                  rows=[rowset_from_db("measure", [measure.pk]), rowset_from_db("measure_check", [check.pk])],
                   data={"unit": measure.unit.code, "indicator": measure.indicator.code, "old": old,
                         "new": measure.value, "reason": reason})
     return check

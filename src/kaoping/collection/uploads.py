@@ -387,13 +387,14 @@ def _write_scores(campaign: Campaign, preview: Preview, by: Any) -> list[dict[st
     ])
     now = timezone.now()
     assignments = [existing[p] for p in pairs]
-    SheetSubmission.objects.bulk_create([
+    submissions = SheetSubmission.objects.bulk_create([
         SheetSubmission(assignment=a, channel=Channel.PAPER, submitted_on=timezone.localdate(now), submitted_at=now,
                         submitted_by=by) for a in assignments
     ])
     SheetDraft.objects.filter(assignment__in=assignments).delete()
     rows = [rowset_from_db("assignment", [a.pk for a in new])] if new else []
     rows.append(rowset_from_db("score", [s.pk for s in scores]))
+    rows.append(rowset_from_db("sheet_submission", [s.pk for s in submissions]))
     return rows
 
 

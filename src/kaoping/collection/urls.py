@@ -8,6 +8,7 @@ app_name = "collection"
 urlpatterns = [
     path("sheets/", views.sheet_list, name="sheets"),
     path("sheets/<str:code>/<str:unit>/", views.sheet_form, name="sheet"),
+    path("sheets/<str:code>/<str:unit>/autosave/", views.sheet_autosave, name="sheet_autosave"),
     path("a/<str:token>/", views.anonymous_sheet, name="anonymous"),
     path("campaigns/<str:code>/collect/", views.progress, name="progress"),
     path("campaigns/<str:code>/collect/remind/", views.remind, name="remind"),

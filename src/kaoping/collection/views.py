@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -101,6 +102,54 @@ def sheet_form(request: HttpRequest, code: str, unit: str) -> HttpResponse:
         "readonly": bool(submission) or avoided or closed, "days_left": selectors.working_days_left(campaign),
         "filled": sum(1 for r in rows if r["value"] not in (None, "")), "total": len(rows),
     })
+
+
+#: refusals of an autosave → HTTP status (htmx 4 swaps error answers too, so the message shows)
+AUTOSAVE_STATUS = {"invalid_values": 422}
+
+
+@requires("sheets.fill")
+@require_POST
+@never_cache
+def sheet_autosave(request: HttpRequest, code: str, unit: str) -> HttpResponse:
+    """Save the draft while the evaluator types (htmx): answers a one-line status only.
+
+    Same service as the 保存草稿 button, so a submitted sheet, a closed campaign or a
+    stale page (another tab saved since) is refused and nothing is overwritten. A saved
+    draft also sends the new version for the page's hidden field (out-of-band swap).
+    """
+    assignment = selectors.my_assignment(user=request.user, campaign_code=code, unit_code=unit)
+    if assignment is None:
+        raise Http404(_("没有这份评分表"))
+    leaves = selectors.sheet_for(assignment)
+    names = {leaf.code: leaf.name for leaf in leaves}
+    form = SheetForm(request.POST, sections=[(SHEET_PREFIX, leaves)])
+    if not form.is_valid():
+        if "version" in form.errors:
+            return _autosave_answer(request, _("未自动保存：页面缺少版本信息，请刷新页面"), status=400)
+        errors = {key.removeprefix(SHEET_PREFIX): " ".join(e) for key, e in form.errors.items() if key in form.fields}
+        return _autosave_refused(request, names, errors, _("有项目需要改正"), "invalid_values")
+    try:
+        draft = services.draft_save(assignment=assignment, values=form.values(SHEET_PREFIX, leaves),
+                                    version=form.cleaned_data["version"], by=request.user)
+    except KaopingError as exc:
+        return _autosave_refused(request, names, getattr(exc, "field_errors", {}) or {}, exc.message, exc.code)
+    saved_at = timezone.localtime(draft.updated_at)
+    return _autosave_answer(request, _("已自动保存 %(t)s") % {"t": f"{saved_at:%H:%M}"}, version=draft.version)
+
+
+def _autosave_refused(request: HttpRequest, names: dict[str, str], errors: dict[str, str], message: str,
+                      code: str) -> HttpResponse:
+    """The refusal in one line: each bad item by name, else the service's reason."""
+    details = [f"{names.get(key, key)}：{text}" for key, text in errors.items()]
+    why = _("未自动保存：%(why)s") % {"why": "；".join(details) or message}
+    return _autosave_answer(request, why, status=AUTOSAVE_STATUS.get(code, 409))
+
+
+def _autosave_answer(request: HttpRequest, message: str, *, version: int | None = None,
+                     status: int = 200) -> HttpResponse:
+    return render(request, "collection/_autosave.html",
+                  {"message": message, "version": version, "saved": version is not None}, status=status)
 
 
 def _rows(form: SheetForm, prefix: str, leaves: list[selectors.SheetLeaf]) -> list[dict[str, Any]]:

@@ -25,14 +25,32 @@ def _flag(name: str, default: str = "0") -> bool:
 
 
 DEBUG = _flag("KAOPING_DEBUG")
-SECRET_KEY = os.environ.get("KAOPING_SECRET_KEY") or (
-    "kaoping-insecure-development-key-change-me" if DEBUG or os.environ.get("KAOPING_DEMO") or
-    os.environ.get("PYTEST_VERSION") else ""
-)
-if not SECRET_KEY:
-    from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured("KAOPING_SECRET_KEY must be set when KAOPING_DEBUG is off")
+
+def _secret_key() -> str:
+    """``KAOPING_SECRET_KEY``, else a random key kept in the data folder (made once, 0600).
+
+    Several servers behind one address must share the key: set the variable there.
+    """
+    if key := os.environ.get("KAOPING_SECRET_KEY"):
+        return key
+    path = DATA_DIR / "secret.key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        import secrets
+
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(50)
+        try:
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as fh:
+                fh.write(key)
+        except FileExistsError:  # another process made it first
+            return path.read_text().strip()
+        return key
+
+
+SECRET_KEY = _secret_key()
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get(
     "KAOPING_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h.strip()]

@@ -545,6 +545,7 @@ def ahp_judgement_save(*, node: IndicatorNode, experts: Sequence[Mapping[str, An
     )
     ledger_append(action="indicator.ahp_judgement", actor=actor_of(by, source), object_type="library_version",
                   object_id=f"{node.version.library.code} v{node.version.number}",
+                  rows=[rowset_from_db("ahp_judgement", [judgement.pk])],
                   data={"node": node.code, "judgement": judgement.pk, "criteria": criteria,
                         "experts": judgement.experts, "cr": result.cr, "consistent": result.consistent})
     return judgement
@@ -580,6 +581,9 @@ def ahp_apply(*, judgement: AHPJudgement, by: Any = None, note: str = "", source
                                    note=note or f"层次分析法赋权（CR = {judgement.result['cr']:.4f}）",
                                    changes={"weights": changes, "judgement": judgement.pk},
                                    created_by=_user_of(by))
-    _record("indicator.ahp_apply", version, sorted(c.pk for c in children), actor_of(by, source),
-            {"node": node.code, "judgement": judgement.pk, "cr": judgement.result["cr"]})
+    ledger_append(action="indicator.ahp_apply", actor=actor_of(by, source), object_type="library_version",
+                  object_id=f"{version.library.code} v{version.number}",
+                  rows=[rowset_from_db("indicator_node", [c.pk for c in children]),
+                        rowset_from_db("ahp_judgement", [judgement.pk])],
+                  data={"node": node.code, "judgement": judgement.pk, "cr": judgement.result["cr"]})
     return children

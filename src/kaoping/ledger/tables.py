@@ -29,6 +29,7 @@ from django.db import connection, models
 #: key → (model label, name for people). Order matters: ``verify`` reports in this order.
 COVERED: dict[str, tuple[str, str]] = {
     "indicator_node": ("indicators.IndicatorNode", "指标"),
+    "ahp_judgement": ("indicators.AHPJudgement", "层次分析判断"),
     "campaign": ("campaigns.Campaign", "考评活动"),
     "campaign_unit": ("campaigns.CampaignUnit", "考评对象"),
     "group": ("campaigns.EvaluatorGroup", "评价组"),
@@ -38,7 +39,9 @@ COVERED: dict[str, tuple[str, str]] = {
     "history": ("campaigns.HistoryEntry", "往期结果"),
     "assignment": ("campaigns.Assignment", "评价分配"),
     "score": ("campaigns.Score", "评分"),
+    "sheet_submission": ("collection.SheetSubmission", "已提交评分表"),
     "measure": ("campaigns.Measure", "采集数据"),
+    "measure_check": ("collection.MeasureCheck", "数据核查"),
     "adjustment": ("campaigns.Adjustment", "加减分"),
     "veto": ("campaigns.Veto", "一票否决"),
     "snapshot": ("campaigns.ResultSnapshot", "结果快照"),

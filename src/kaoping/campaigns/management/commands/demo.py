@@ -9,7 +9,6 @@ when absent. Running it twice gives the same site.
 from __future__ import annotations
 
 import json
-import os
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -71,7 +70,6 @@ class Command(BaseCommand):
         parser.add_argument("--examples", help="示例数据包所在目录（默认随程序附带的 examples/）")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        os.environ.setdefault("KAOPING_DEMO", "1")
         if options["workers"] < 1:
             raise CommandError("--workers 至少为 1")
         bind = options["bind"]
