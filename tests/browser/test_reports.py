@@ -119,3 +119,56 @@ def test_a_unit_contact_reads_their_own_report(setup: dict[str, Any], live_serve
     shot(phone, "reports-unit-phone")
     phone.goto(f"{base}/campaigns/R2026Q3/results/")
     shot(phone, "reports-published-interval-phone")
+
+
+def _chart_option(page: Any, selector: str) -> Any:
+    return page.evaluate(f"""() => {{
+        const o = echarts.getInstanceByDom(document.querySelector("{selector}")).getOption();
+        const s = o.series[0];
+        return {{label: s.label, marks: s.markLine ? s.markLine.data.map(d => d.label.distance) : null,
+                 legend: o.legend && o.legend.length ? o.legend[0].bottom : null, width: document.querySelector("{selector}").clientWidth}};
+    }}""")
+
+
+def _inside(page: Any, selector: str) -> bool:
+    """Every text ECharts drew lies inside the chart's box (nothing cut off at an edge)."""
+    return page.evaluate(f"""() => {{
+        const chart = echarts.getInstanceByDom(document.querySelector("{selector}"));
+        const w = chart.getWidth(), h = chart.getHeight();
+        const texts = [];
+        chart.getZr().storage.getDisplayList(true).forEach(el => {{
+            const t = el.type === "text" ? el : (el.getTextContent && el.getTextContent());
+            if (t && !t.ignore && t.style && t.style.text) {{
+                const r = t.getBoundingRect().clone(); r.applyTransform(t.getComputedTransform());
+                texts.push([r.x, r.y, r.x + r.width, r.y + r.height, t.style.text]);
+            }}
+        }});
+        return texts.length > 0 && texts.every(([x0, y0, x1, y1]) => x0 >= -1 && y0 >= -1 && x1 <= w + 1 && y1 <= h + 1);
+    }}""")
+
+
+def test_the_results_charts_fit_a_phone(setup: dict[str, Any], live_server: Any, page: Any, phone: Any) -> None:
+    """At 390 px the grade cut-off labels take separate rows and the pie's counts sit inside
+    the ring with the legend below; at 1366 px the pie keeps its outside labels."""
+    base = live_server.url
+    _close(setup)
+    _login(phone, base, "office1")
+    phone.goto(f"{base}/campaigns/R2026Q3/results/")
+    _charts_drawn(phone, "#chart-totals")
+    _charts_drawn(phone, "#chart-grades")
+    bars, pie = _chart_option(phone, "#chart-totals"), _chart_option(phone, "#chart-grades")
+    assert bars["width"] < 390
+    assert len(set(bars["marks"])) == len(bars["marks"]) > 1  # staggered: one row per cut-off label
+    assert pie["label"]["position"] == "inside" and pie["legend"] == 0
+    assert _inside(phone, "#chart-totals") and _inside(phone, "#chart-grades")
+    phone.locator("#chart-totals").screenshot(path=str(shot(phone, "reports-ranking-phone").with_name(
+        "reports-ranking-phone-bars.png")))
+    phone.locator("#chart-grades").screenshot(path=str(shot(phone, "reports-ranking-phone").with_name(
+        "reports-ranking-phone-grades.png")))
+
+    _login(page, base, "office1")
+    page.goto(f"{base}/campaigns/R2026Q3/results/")
+    _charts_drawn(page, "#chart-totals")
+    assert _inside(page, "#chart-totals")
+    assert _chart_option(page, "#chart-totals")["width"] > 600
+    shot(page, "reports-ranking-desktop")

@@ -140,3 +140,20 @@ def test_pages_read_a_bounded_number_of_queries(people: dict[str, Any], publishe
     for url in (BASE, URLS["unit_own"]):
         with django_assert_max_num_queries(16):
             assert contact.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(("who", "url"), [("contact", BASE), ("evaluator", BASE), ("supervisor", BASE + "publish/")])
+def test_every_results_refusal_has_the_same_chinese_page(people: dict[str, Any], as_user: Any, who: str,
+                                                         url: str) -> None:
+    """A refusal by an object rule (not published yet) and by a role look the same: the
+    site's 403 page, with the reason and a way back."""
+    response = as_user(people[who]).get(url)
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "403.html" in [t.name for t in response.templates]
+    assert 'class="card error-page error-403"' in html and 'href="/">返回首页</a>' in html
+    if url == BASE:  # the object rule gives its reason and the way to what may be seen
+        assert "暂不能查看" in html and "本活动的结果尚未发布" in html
+        assert 'href="/reports/">查看我能看的结果</a>' in html
+    else:
+        assert "无权访问" in html and "第三方监督" in html

@@ -93,10 +93,12 @@ def test_it_draws_the_charts_with_the_vendored_echarts(office_client: Any, campa
     assert f'<script src="{ECHARTS}"' in html
     assert 'id="results-chart-data"' in html
     assert 'id="chart-totals"' in html and 'id="chart-grades"' in html
+    assert '<script src="/static/reports/results.js"' in html
 
 
 def test_the_vendored_scripts_are_served(office_client: Any) -> None:
-    for url in (ECHARTS, HTMX, "/static/kaoping/css/kaoping.css", "/static/kaoping/js/results.js"):
+    for url in (ECHARTS, HTMX, "/static/kaoping/css/kaoping.css", "/static/reports/results.js",
+                "/static/accounts/site.css"):
         response = office_client.get(url)
         assert response.status_code == 200, url
         body = b"".join(response.streaming_content) if response.streaming else response.content

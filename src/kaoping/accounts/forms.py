@@ -1,4 +1,4 @@
-"""Forms of the accounts app: log-in (with the lock-out countdown) and audit filters."""
+"""Forms of the accounts app: log-in (with the lock-out countdown), a new account and audit filters."""
 
 from __future__ import annotations
 
@@ -7,10 +7,14 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import AuditAction
+from kaoping.org.models import Unit
+
+from .models import AuditAction, Role
+from .services import password_problems
 
 
 def lockout_limit() -> int:
@@ -56,6 +60,34 @@ class KaopingPasswordChangeForm(PasswordChangeForm):
         "password_incorrect": gettext_lazy("原密码不正确，请重新输入。"),
         "password_mismatch": gettext_lazy("两次输入的新密码不一致。"),
     }
+
+
+class UserCreateForm(forms.Form):
+    """A new account: the password is checked against the site's rules here, so each
+    problem is shown under its field before anything is written."""
+
+    username = forms.CharField(label=gettext_lazy("用户名"), max_length=150, validators=[UnicodeUsernameValidator()],
+                               help_text=gettext_lazy("登录用，字母、数字和 @/./+/-/_，不超过 150 个字符"))
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=150)
+    role = forms.ChoiceField(label=gettext_lazy("角色"), choices=Role.choices, initial=Role.EVALUATOR)
+    unit = forms.ModelChoiceField(label=gettext_lazy("所属单位"), required=False, queryset=Unit.objects.order_by("code"),
+                                  empty_label=gettext_lazy("（无）"), help_text=gettext_lazy("单位联络员必须选择"))
+    password1 = forms.CharField(label=gettext_lazy("初始密码"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=gettext_lazy("再次输入密码"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("role") == Role.UNIT_CONTACT and not data.get("unit"):
+            self.add_error("unit", _("单位联络员必须指定所属单位。"))
+        password, again = data.get("password1"), data.get("password2")
+        if password:
+            for problem in password_problems(password, username=data.get("username", ""), name=data.get("name", "")):
+                self.add_error("password1", problem)
+            if again and again != password:
+                self.add_error("password2", _("两次输入的密码不一致。"))
+        return data
 
 
 def _action_choices() -> list[tuple[str, Any]]:

@@ -1,5 +1,8 @@
-"""Session time-out notice, optional password expiry, the request audit trail (R10.3),
-and a Chinese page for "no permission".
+"""Session time-out notice, optional password expiry and the request audit trail (R10.3).
+
+A refusal (``PermissionDenied``, from a view, a decorator or a middleware) is answered by
+Django's own handler with ``templates/403.html`` — one page for every refusal, status 403
+— and recorded here like any other 403.
 
 Order in ``MIDDLEWARE``: after authentication and messages, before ``AxesMiddleware``.
 
@@ -22,10 +25,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.signing import BadSignature
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -61,12 +63,6 @@ class AccessMiddleware:
             return response
         finally:
             CURRENT_REQUEST.reset(token)
-
-    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        """A wrong role gets a page in Chinese that names the way out, status 403."""
-        if isinstance(exception, PermissionDenied):
-            return render(request, "accounts/forbidden.html", {"capability": str(exception)}, status=403)
-        return None
 
     # ------------------------------------------------------------------ idle time-out
 

@@ -20,6 +20,7 @@ SECTIONS = [
     ("ratings", _("好差评"), "/ratings/", "ratings.view"),
     ("reports", _("结果报告"), "/reports/", "campaigns.view"),
     ("audit", _("审计日志"), "/audit/", "audit.view"),
+    ("users", _("用户管理"), "/accounts/users/", "users.manage"),
     ("account", _("我的账号"), "/accounts/me/", "account.own"),
 ]
 

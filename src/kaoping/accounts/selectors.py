@@ -1,4 +1,4 @@
-"""Reads of the accounts app: the audit trail and a person's own account."""
+"""Reads of the accounts app: the audit trail, a person's own account, recent accounts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from .models import AuditEvent
+from .models import AuditEvent, User
 
 
 def audit_events(*, username: str = "", action: str = "", date_from: dt.date | None = None,
@@ -36,3 +36,8 @@ def account_summary(*, user: Any) -> dict[str, Any]:
         "password_changed_at": user.password_changed_at,
         "recent": list(recent.order_by("-at", "-id")[:10]),
     }
+
+
+def recent_users(*, limit: int = 20) -> list[User]:
+    """The newest accounts first, with their unit (for the account page of the administrator)."""
+    return list(User.objects.select_related("unit").order_by("-date_joined", "-id")[:limit])

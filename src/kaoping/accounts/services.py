@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -17,16 +19,35 @@ class AccountError(KaopingError):
     default_code = "account_error"
 
 
+def password_problems(password: str, *, username: str = "", name: str = "") -> list[str]:
+    """What is wrong with ``password`` for this person under ``AUTH_PASSWORD_VALIDATORS``
+    (length, character classes, likeness to the name, common, all digits); [] when fine."""
+    try:
+        validate_password(password, User(username=username, first_name=name))
+    except ValidationError as exc:
+        return list(exc.messages)
+    return []
+
+
 @transaction.atomic
 def user_create(*, username: str, password: str | None = None, role: str = Role.EVALUATOR,
-                unit: Unit | None = None, name: str = "") -> User:
-    """Create a login with a role; a unit contact must belong to a unit."""
+                unit: Unit | None = None, name: str = "", by: Any = None) -> User:
+    """Create a login with a role; a unit contact must belong to a unit.
+
+    A password must pass the site's password rules; without one the account cannot log
+    in until a password is set. ``by`` (the administrator at work) is recorded in the
+    audit trail. Nothing is written when anything is refused.
+    """
     if role not in Role.values:
         raise AccountError(f"角色 {role} 未知", code="unknown_role", location=username)
     if role == Role.UNIT_CONTACT and unit is None:
         raise AccountError("单位联络员必须指定所属单位", code="missing_unit", location=username)
     if User.objects.filter(username=username).exists():
         raise AccountError(f"用户名 {username} 已存在", code="duplicate_username", location=username)
+    if password:
+        problems = password_problems(password, username=username, name=name)
+        if problems:
+            raise AccountError("密码不符合要求：" + "".join(problems), code="weak_password", location=username)
     user = User(username=username, role=role, unit=unit, first_name=name,
                 is_staff=role in (Role.ADMIN, Role.OFFICE), is_superuser=role == Role.ADMIN)
     if password:
@@ -34,6 +55,9 @@ def user_create(*, username: str, password: str | None = None, role: str = Role.
     else:
         user.set_unusable_password()
     user.save()
+    if by is not None:
+        audit_record(action=AuditAction.ADMIN_ADD, user=by, target=f"accounts.user:{user.pk} {username}",
+                     detail=f"新建账号，角色：{user.get_role_display()}" + (f"，单位：{unit.code}" if unit else ""))
     return user
 
 

@@ -1,4 +1,4 @@
-"""Log-in, log-out, password change, "my account" and the audit trail page (R10.3).
+"""Log-in, log-out, password change, "my account", new accounts and the audit trail (R10.3).
 
 Every view carries ``@public`` or ``@requires`` (see ``permissions``).
 """
@@ -11,22 +11,23 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from . import selectors
 from .forms import (
     AuditFilterForm,
     KaopingPasswordChangeForm,
     LoginForm,
+    UserCreateForm,
     cooloff_minutes,
     lockout_limit,
 )
 from .models import AuditAction, AuditOutcome
 from .permissions import public, requires
-from .services import audit_record
+from .services import AccountError, audit_record, user_create
 
 AUDIT_PAGE_SIZE = 50
 
@@ -81,6 +82,32 @@ password_change = requires("account.own")(PasswordChangeView.as_view())
 def account(request: HttpRequest) -> HttpResponse:
     summary = selectors.account_summary(user=request.user)
     return render(request, "accounts/account.html", {**summary, "nav": "account"})
+
+
+#: which form field an account refusal from the service belongs to
+ACCOUNT_ERROR_FIELDS = {"duplicate_username": "username", "unknown_role": "role", "missing_unit": "unit",
+                        "weak_password": "password1"}
+
+
+@requires("users.manage")
+@require_http_methods(["GET", "POST"])
+def users(request: HttpRequest) -> HttpResponse:
+    """New accounts (the administrator): every problem shown under its field, nothing written."""
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            user = user_create(username=d["username"], password=d["password1"], role=d["role"], unit=d["unit"],
+                               name=d["name"], by=request.user)
+        except AccountError as exc:
+            form.add_error(ACCOUNT_ERROR_FIELDS.get(exc.code), exc.message)
+        else:
+            messages.success(request, _("已新建账号 %(username)s（%(role)s）。") % {
+                "username": user.get_username(), "role": user.get_role_display()})
+            return redirect("users")
+    return render(request, "accounts/users.html", {
+        "form": form, "recent": selectors.recent_users(), "nav": "users",
+    }, status=400 if form.errors else 200)
 
 
 @requires("audit.view")

@@ -9,6 +9,7 @@ to the field and nothing written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +21,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kaoping.accounts.permissions import has, requires
+from kaoping.accounts.models import Role
+from kaoping.accounts.permissions import PUBLISHED, has, requires, role_of, visible_campaigns
 from kaoping.engine.errors import KaopingError
 from kaoping.org.models import Unit, UnitType
 
@@ -37,7 +39,15 @@ from .forms import (
     SettingsForm,
     TargetsForm,
 )
-from .models import Campaign, CampaignStatus, Conflict, EvaluatorGroup, Rater, WeightOverride
+from .models import (
+    Campaign,
+    CampaignStatus,
+    CampaignUnit,
+    Conflict,
+    EvaluatorGroup,
+    Rater,
+    WeightOverride,
+)
 
 UNIT_TYPES = dict(UnitType.choices)
 
@@ -45,19 +55,56 @@ UNIT_TYPES = dict(UnitType.choices)
 @requires("campaigns.view")
 @require_GET
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    campaigns = [
-        {
+    user = request.user
+    view_all = has(user, "campaigns.view_all")
+    rows = selectors.campaign_list()
+    if not view_all:  # an evaluator: the campaigns they rate in; a unit contact: their unit's
+        rows = rows.filter(pk__in=visible_campaigns(user).values("pk"))
+    rows = list(rows)
+    own = _own_units(user, rows)
+    campaigns = []
+    for c in rows:
+        item = {
             "code": c.code, "name": c.name, "kind_label": c.get_kind_display() or "—",
             "period_start": c.period_start, "period_end": c.period_end,
             "status": c.status, "status_label": c.get_status_display(),
             "unit_count": c.unit_count, "has_results": c.snapshot_count > 0,
         }
-        for c in selectors.campaign_list()
-    ]
+        item["actions"] = _list_actions(user, c, item["has_results"], own.get(c.pk))
+        item["link"] = item["actions"][0]["url"] if item["actions"] else None
+        campaigns.append(item)
     return render(request, "campaigns/campaign_list.html", {
-        "campaigns": campaigns, "nav": "campaigns", "can_manage": has(request.user, "campaigns.manage"),
-        "can_view_all": has(request.user, "campaigns.view_all"),
+        "campaigns": campaigns, "nav": "campaigns", "can_manage": has(user, "campaigns.manage"),
+        "can_view_all": view_all,
     })
+
+
+def _own_units(user: Any, campaigns: list[Campaign]) -> dict[int, str]:
+    """A unit contact's campaign unit code in each listed campaign (one query)."""
+    if role_of(user) != Role.UNIT_CONTACT or not user.unit_id or not campaigns:
+        return {}
+    return dict(CampaignUnit.objects.filter(unit_id=user.unit_id, campaign__in=campaigns)
+                .values_list("campaign_id", "code"))
+
+
+def _list_actions(user: Any, campaign: Campaign, has_results: bool, own_unit: str | None) -> list[dict[str, str]]:
+    """The buttons of one row of the campaign list: only those this person may use.
+
+    Results follow the rule of ``reports.selectors.results_access``: the office, the
+    administrator and the supervisor see computed results at any stage; everybody else
+    only once they are published (a unit contact also gets their own unit's page).
+    """
+    actions = []
+    if has(user, "campaigns.view_all"):
+        label = _("设置") if campaign.status == CampaignStatus.DRAFT and has(user, "campaigns.manage") else _("详情")
+        actions.append({"label": label, "url": detail_url(campaign)})
+    if has(user, "sheets.fill") and campaign.status == CampaignStatus.OPEN:
+        actions.append({"label": _("去评分"), "url": reverse("collection:sheets")})
+    if has_results and (has(user, "campaigns.view_all") or campaign.status in PUBLISHED):
+        actions.append({"label": _("查看结果"), "url": reverse("reports:results", args=[campaign.code])})
+        if own_unit and has(user, "results.view_own"):
+            actions.append({"label": _("本单位结果"), "url": reverse("reports:unit", args=[campaign.code, own_unit])})
+    return actions
 
 
 def mask(name: str) -> str:
@@ -188,6 +235,34 @@ def _done(request: HttpRequest, campaign: Campaign, message: str, anchor: str) -
     return redirect(detail_url(campaign, anchor))
 
 
+def _add(request: HttpRequest, campaign: Campaign, form: Any, *, form_name: str,
+         save: Callable[[dict[str, Any]], str], anchor: str) -> HttpResponse:
+    """Add or save one set-up row from ``form``: ``save`` calls the service and returns the
+    success message; a refusal goes next to its field and the page is shown again (400)."""
+    if form.is_valid():
+        try:
+            message = save(form.cleaned_data)
+        except KaopingError as exc:
+            _apply_error(form, exc)
+        else:
+            return _done(request, campaign, message, anchor)
+    return _detail(request, campaign, status=400, **{form_name: form})
+
+
+def _remove(request: HttpRequest, campaign: Campaign, obj: Any, *, not_found: str,
+            remove: Callable[[Any], Any], done: str, anchor: str) -> HttpResponse:
+    """Remove one set-up row: 404 when it is not there, the service's refusal as an error
+    message, else the success message; back to the section (``anchor``) either way."""
+    if obj is None:
+        raise Http404(not_found)
+    try:
+        remove(obj)
+    except KaopingError as exc:
+        messages.error(request, exc.message)
+        return redirect(detail_url(campaign, anchor))
+    return _done(request, campaign, done, anchor)
+
+
 @requires("campaigns.manage")
 @require_POST
 def targets_add(request: HttpRequest, code: str) -> HttpResponse:
@@ -213,45 +288,31 @@ def targets_add(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def target_remove(request: HttpRequest, code: str, unit: str) -> HttpResponse:
     campaign = _campaign(code)
-    obj = Unit.objects.filter(code=unit).first()
-    if obj is None:
-        raise Http404(_("没有这个单位"))
-    try:
-        setup.target_remove(campaign=campaign, unit=obj, by=request.user)
-    except KaopingError as exc:
-        messages.error(request, exc.message)
-        return redirect(detail_url(campaign, "targets"))
-    return _done(request, campaign, _("已移除考评对象 %(code)s") % {"code": unit}, "targets")
+    return _remove(request, campaign, Unit.objects.filter(code=unit).first(), not_found=_("没有这个单位"),
+                   remove=lambda obj: setup.target_remove(campaign=campaign, unit=obj, by=request.user),
+                   done=_("已移除考评对象 %(code)s") % {"code": unit}, anchor="targets")
 
 
 @requires("campaigns.manage")
 @require_POST
 def group_save(request: HttpRequest, code: str) -> HttpResponse:
     campaign = _campaign(code)
-    form = GroupForm(request.POST)
-    if form.is_valid():
-        try:
-            setup.group_save(campaign=campaign, by=request.user, **form.cleaned_data)
-        except KaopingError as exc:
-            _apply_error(form, exc)
-        else:
-            return _done(request, campaign, _("已保存评价组 %(code)s") % {"code": form.cleaned_data["code"]}, "groups")
-    return _detail(request, campaign, status=400, group_form=form)
+
+    def save(d: dict[str, Any]) -> str:
+        setup.group_save(campaign=campaign, by=request.user, **d)
+        return _("已保存评价组 %(code)s") % {"code": d["code"]}
+
+    return _add(request, campaign, GroupForm(request.POST), form_name="group_form", save=save, anchor="groups")
 
 
 @requires("campaigns.manage")
 @require_POST
 def group_remove(request: HttpRequest, code: str, group: str) -> HttpResponse:
     campaign = _campaign(code)
-    obj = EvaluatorGroup.objects.filter(campaign=campaign, code=group).first()
-    if obj is None:
-        raise Http404(_("没有这个评价组"))
-    try:
-        setup.group_remove(campaign=campaign, group=obj, by=request.user)
-    except KaopingError as exc:
-        messages.error(request, exc.message)
-        return redirect(detail_url(campaign, "groups"))
-    return _done(request, campaign, _("已删除评价组 %(code)s") % {"code": group}, "groups")
+    return _remove(request, campaign, EvaluatorGroup.objects.filter(campaign=campaign, code=group).first(),
+                   not_found=_("没有这个评价组"),
+                   remove=lambda obj: setup.group_remove(campaign=campaign, group=obj, by=request.user),
+                   done=_("已删除评价组 %(code)s") % {"code": group}, anchor="groups")
 
 
 @requires("campaigns.manage")
@@ -261,35 +322,27 @@ def rater_add(request: HttpRequest, code: str) -> HttpResponse:
     groups = list(campaign.groups.order_by("id"))
     targets = list(campaign.targets.order_by("code"))
     users = list(get_user_model().objects.filter(role="evaluator", is_active=True).order_by("username"))
-    form = RaterForm(request.POST, groups=groups, targets=targets, users=users)
-    if form.is_valid():
-        d = form.cleaned_data
+
+    def save(d: dict[str, Any]) -> str:
         group = next(g for g in groups if g.code == d["group"])
         target = next((t for t in targets if t.code == d["unit"]), None)
         user = next((u for u in users if str(u.pk) == d["user"]), None)
-        try:
-            setup.rater_add(campaign=campaign, code=d["code"], group=group, unit=target.unit if target else None,
-                            user=user, name=d["name"], by=request.user)
-        except KaopingError as exc:
-            _apply_error(form, exc)
-        else:
-            return _done(request, campaign, _("已添加评价人 %(code)s") % {"code": d["code"]}, "raters")
-    return _detail(request, campaign, status=400, rater_form=form)
+        setup.rater_add(campaign=campaign, code=d["code"], group=group, unit=target.unit if target else None,
+                        user=user, name=d["name"], by=request.user)
+        return _("已添加评价人 %(code)s") % {"code": d["code"]}
+
+    form = RaterForm(request.POST, groups=groups, targets=targets, users=users)
+    return _add(request, campaign, form, form_name="rater_form", save=save, anchor="raters")
 
 
 @requires("campaigns.manage")
 @require_POST
 def rater_remove(request: HttpRequest, code: str, rater: str) -> HttpResponse:
     campaign = _campaign(code)
-    obj = Rater.objects.filter(campaign=campaign, code=rater).first()
-    if obj is None:
-        raise Http404(_("没有这个评价人"))
-    try:
-        setup.rater_remove(campaign=campaign, rater=obj, by=request.user)
-    except KaopingError as exc:
-        messages.error(request, exc.message)
-        return redirect(detail_url(campaign, "raters"))
-    return _done(request, campaign, _("已删除评价人 %(code)s") % {"code": rater}, "raters")
+    return _remove(request, campaign, Rater.objects.filter(campaign=campaign, code=rater).first(),
+                   not_found=_("没有这个评价人"),
+                   remove=lambda obj: setup.rater_remove(campaign=campaign, rater=obj, by=request.user),
+                   done=_("已删除评价人 %(code)s") % {"code": rater}, anchor="raters")
 
 
 @requires("campaigns.manage")
@@ -298,65 +351,48 @@ def conflict_add(request: HttpRequest, code: str) -> HttpResponse:
     campaign = _campaign(code)
     raters = list(campaign.raters.order_by("code"))
     targets = list(campaign.targets.select_related("unit").order_by("code"))
-    form = ConflictForm(request.POST, raters=raters, targets=targets)
-    if form.is_valid():
-        d = form.cleaned_data
+
+    def save(d: dict[str, Any]) -> str:
         rater = next(r for r in raters if r.code == d["rater"])
         target = next(t for t in targets if t.code == d["unit"])
-        try:
-            setup.conflict_add(campaign=campaign, rater=rater, unit=target.unit, by=request.user)
-        except KaopingError as exc:
-            _apply_error(form, exc)
-        else:
-            return _done(request, campaign, _("已登记回避：%(r)s 不评 %(u)s") % {"r": rater.code, "u": target.code},
-                         "conflicts")
-    return _detail(request, campaign, status=400, conflict_form=form)
+        setup.conflict_add(campaign=campaign, rater=rater, unit=target.unit, by=request.user)
+        return _("已登记回避：%(r)s 不评 %(u)s") % {"r": rater.code, "u": target.code}
+
+    form = ConflictForm(request.POST, raters=raters, targets=targets)
+    return _add(request, campaign, form, form_name="conflict_form", save=save, anchor="conflicts")
 
 
 @requires("campaigns.manage")
 @require_POST
 def conflict_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     campaign = _campaign(code)
-    obj = Conflict.objects.filter(campaign=campaign, pk=pk).first()
-    if obj is None:
-        raise Http404(_("没有这条回避记录"))
-    try:
-        setup.conflict_remove(campaign=campaign, conflict=obj, by=request.user)
-    except KaopingError as exc:
-        messages.error(request, exc.message)
-        return redirect(detail_url(campaign, "conflicts"))
-    return _done(request, campaign, _("已删除回避记录"), "conflicts")
+    return _remove(request, campaign, Conflict.objects.filter(campaign=campaign, pk=pk).first(),
+                   not_found=_("没有这条回避记录"),
+                   remove=lambda obj: setup.conflict_remove(campaign=campaign, conflict=obj, by=request.user),
+                   done=_("已删除回避记录"), anchor="conflicts")
 
 
 @requires("campaigns.manage")
 @require_POST
 def override_add(request: HttpRequest, code: str) -> HttpResponse:
     campaign = _campaign(code)
-    form = OverrideForm(request.POST)
-    if form.is_valid():
-        try:
-            setup.override_save(campaign=campaign, match=form.cleaned_data["match"],
-                                weights=form.cleaned_data["weights"], by=request.user)
-        except KaopingError as exc:
-            _apply_error(form, exc)
-        else:
-            return _done(request, campaign, _("已添加权重调整"), "overrides")
-    return _detail(request, campaign, status=400, override_form=form)
+
+    def save(d: dict[str, Any]) -> str:
+        setup.override_save(campaign=campaign, match=d["match"], weights=d["weights"], by=request.user)
+        return _("已添加权重调整")
+
+    return _add(request, campaign, OverrideForm(request.POST), form_name="override_form", save=save,
+                anchor="overrides")
 
 
 @requires("campaigns.manage")
 @require_POST
 def override_remove(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     campaign = _campaign(code)
-    obj = WeightOverride.objects.filter(campaign=campaign, pk=pk).first()
-    if obj is None:
-        raise Http404(_("没有这条权重调整"))
-    try:
-        setup.override_remove(campaign=campaign, override=obj, by=request.user)
-    except KaopingError as exc:
-        messages.error(request, exc.message)
-        return redirect(detail_url(campaign, "overrides"))
-    return _done(request, campaign, _("已删除权重调整"), "overrides")
+    return _remove(request, campaign, WeightOverride.objects.filter(campaign=campaign, pk=pk).first(),
+                   not_found=_("没有这条权重调整"),
+                   remove=lambda obj: setup.override_remove(campaign=campaign, override=obj, by=request.user),
+                   done=_("已删除权重调整"), anchor="overrides")
 
 
 @requires("campaigns.manage")

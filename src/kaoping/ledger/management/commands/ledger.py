@@ -10,7 +10,7 @@ from kaoping.ledger.selectors import ledger_verify
 
 
 class Command(BaseCommand):
-    help = "防篡改账本：verify 重新计算哈希链，并逐行核对评分、数据、加减分、否决、状态变更和结果快照"
+    help = "防篡改账本：verify 重新计算哈希链，并逐行核对账本登记过的每一张表（评分、数据及核查、已提交评分表、加减分、否决、状态变更、结果快照、层次分析判断、预警、好差评、发布等）"
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True, title="子命令")
