@@ -271,3 +271,39 @@ def test_working_days_left_follow_the_official_calendar() -> None:
     # 30 Sep 2025 → 9 Oct 2025: the National Day holiday leaves one working day
     assert setup.working_days_left(dt.date(2025, 10, 9), on=dt.date(2025, 9, 30)) == 1
     assert setup.working_days_left(None) is None
+
+
+def test_a_pair_added_by_hand_is_recorded(ready: Campaign, office: Any, units: list[Any]) -> None:
+    groups = {g.code: g for g in ready.groups.all()}
+    rater = setup.rater_add(campaign=ready, code="S3", group=groups["superior"], by=office)
+    assert setup.assignments_add(campaign=ready, rater=rater, units=units[:2], by=office) == 2
+    assert set(rater.assignments.values_list("unit__code", flat=True)) == {units[0].code, units[1].code}
+    assert ledger_verify().ok
+
+
+@pytest.mark.parametrize("case, words", [
+    ("own_unit", "须回避"), ("conflict", "须回避"), ("duplicate", "已在评价"), ("outsider", "不是本活动的考评对象"),
+])
+def test_a_bad_pair_is_refused_and_writes_nothing(ready: Campaign, office: Any, units: list[Any],
+                                                 case: str, words: str) -> None:
+    from kaoping.org.services import unit_create
+
+    q = setup.rater_add(campaign=ready, code="Q1", group=ready.groups.get(code="peer"), unit=units[4], by=office)
+    setup.conflict_add(campaign=ready, rater=q, unit=units[3], by=office)
+    setup.assignments_add(campaign=ready, rater=q, units=[units[2]], by=office)
+    target = {"own_unit": units[4], "conflict": units[3], "duplicate": units[2],
+              "outsider": unit_create(code="X9", name="外单位") if case == "outsider" else None}[case]
+    before = row_counts()
+    with pytest.raises(CampaignError, match=words):  # the good first pair is not written either
+        setup.assignments_add(campaign=ready, rater=q, units=[units[0], target], by=office)
+    assert row_counts() == before
+
+
+def test_pairs_cannot_be_added_once_open(ready: Campaign, office: Any, units: list[Any]) -> None:
+    setup.campaign_advance(campaign=ready, to="open", by=office)
+    s1 = ready.raters.get(code="S1")
+    s1.assignments.filter(unit=units[0]).delete()  # (made room by hand, so only the state refuses)
+    before = row_counts()
+    with pytest.raises(CampaignError, match="不能分配评价任务"):
+        setup.assignments_add(campaign=ready, rater=s1, units=[units[0]], by=office)
+    assert row_counts() == before

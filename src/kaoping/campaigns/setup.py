@@ -592,6 +592,32 @@ def assignments_generate(*, campaign: Campaign, groups: Sequence[str] | None = N
 
 
 @transaction.atomic
+def assignments_add(*, campaign: Campaign, rater: Rater, units: Sequence[Unit], by: Any = None,
+                    source: str = "web") -> int:
+    """Ask ``rater`` to score ``units`` as well (draft only): a pair by hand, avoidance kept."""
+    campaign = _locked(campaign, "分配评价任务")
+    if rater.campaign_id != campaign.pk:
+        raise _fail(f"评价人 {rater.code} 不属于活动 {campaign.code}", "unknown_rater", rater.code)
+    inputs = draw_input(campaign=campaign)
+    me = next(r for r in inputs.raters if r[0] == rater.code)
+    code_of = dict(campaign.targets.values_list("unit_id", "code"))
+    have = set(rater.assignments.values_list("unit_id", flat=True))
+    for unit in units:
+        if unit.pk not in code_of:
+            raise _fail(f"{unit.code} 不是本活动的考评对象", "unknown_unit", unit.code)
+        if unit.pk in have:
+            raise _fail(f"评价人 {rater.code} 已在评价 {unit.code}", "duplicate", unit.code)
+        if not inputs.eligible(me, code_of[unit.pk]):
+            raise _fail(f"评价人 {rater.code} 须回避 {unit.code}（本单位或已申报利益冲突）", "avoidance", unit.code)
+    created = Assignment.objects.bulk_create([Assignment(campaign=campaign, rater=rater, unit=u) for u in units])
+    ids = [a.pk for a in created]
+    if ids:
+        _record(campaign, "assignment.add", by, source, [rowset_from_db("assignment", ids)],
+                {"rater": rater.code, "units": [u.code for u in units]})
+    return len(ids)
+
+
+@transaction.atomic
 def assignment_draw(*, campaign: Campaign, seed: str, per_unit: int, groups: Sequence[str], by: Any = None,
                     mode: str = "raters", source: str = "web") -> DrawResult:
     """A seeded random draw (双随机) of who rates whom, recorded so anyone can redo it.

@@ -169,6 +169,8 @@ class Command(BaseCommand):
             if state == "open":  # a demo opened after the sample's deadline still takes sheets
                 data["campaign"]["deadline"] = open_deadline(data["campaign"].get("deadline"))
             campaign = bundle_import(data=data, by=by, source="demo")
+            if state == "open":
+                self._evaluator_sheets(campaign, by)
 
         def step(campaign: Campaign) -> Campaign:
             following = LIFECYCLE[LIFECYCLE.index(campaign.status) + 1]
@@ -182,6 +184,19 @@ class Command(BaseCommand):
             results_compute(campaign=campaign, by=by, source="demo")
         while LIFECYCLE.index(campaign.status) < target:
             campaign = step(campaign)
+
+    def _evaluator_sheets(self, campaign: Any, by: Any) -> None:
+        """The demo evaluator joins the open campaign's first group with eight sheets to fill."""
+        from kaoping.campaigns.setup import assignments_add, rater_add
+
+        evaluator = get_user_model().objects.get(username="evaluator")
+        group = campaign.groups.order_by("-weight", "code").first()
+        if group is None:
+            return
+        rater = rater_add(campaign=campaign, code="DEMO-E", group=group, user=evaluator, name=evaluator.get_full_name(),
+                          by=by, source="demo")
+        units = [t.unit for t in campaign.targets.select_related("unit").order_by("code")[:8]]
+        assignments_add(campaign=campaign, rater=rater, units=units, by=by, source="demo")
 
     def _allow_host(self, host: str) -> None:
         if host in ("0.0.0.0", "::", ""):
