@@ -36,9 +36,9 @@
         },
         grid: { left: 8, right: 16, top: 8, bottom: 70, containLabel: true },
         xAxis: { type: "category", data: h.x, splitArea: { show: true },
-          axisLabel: { rotate: 60, fontSize: 10, interval: 0, formatter: function (v) { return shorten(v, 7); } } },
+          axisLabel: { rotate: 60, fontSize: 10, interval: 0, formatter: function (v) { return shorten(v, narrow ? 7 : 12); } } },
         yAxis: { type: "category", data: h.y, splitArea: { show: true }, inverse: true,
-          axisLabel: { fontSize: 10, interval: 0, formatter: function (v) { return shorten(v, narrow ? 6 : 10); } } },
+          axisLabel: { fontSize: 10, interval: 0, formatter: function (v) { return shorten(v, narrow ? 6 : 16); } } },
         visualMap: {
           dimension: 2, min: Math.floor(h.min), max: Math.ceil(h.max), calculable: true, orient: "horizontal",
           left: 8, bottom: 0, itemHeight: narrow ? 120 : 200, itemWidth: 12, precision: 0,
@@ -82,7 +82,9 @@
         tooltip: { trigger: "item", confine: true },
         grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
         xAxis: { type: "category", data: data.dist.boxes.map(function (b) { return b.name; }),
-          axisLabel: { fontSize: 11, interval: 0, formatter: function (v) { return shorten(v, narrow ? 4 : 8); } } },
+          // one slot per group: long names wrap inside it instead of running into the next
+          axisLabel: { fontSize: 11, interval: 0, overflow: "break", lineHeight: 14,
+            width: Math.max(36, boxEl.clientWidth / data.dist.boxes.length - 10) } },
         yAxis: { type: "value", scale: true, splitLine: { lineStyle: { color: "#eef1f5" } } },
         series: [{ type: "boxplot", data: data.dist.boxes.map(function (b) { return b.box; }),
           itemStyle: { color: "#e8f0fa", borderColor: "#0f4c92" } }]
