@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -104,10 +105,13 @@ class Server:
     def __init__(self, url: str, workers: int | None = None):
         self.port = free_port()
         self.env = server_env(url)
+        # the server's log goes to a file: a pipe nobody reads fills up with the errors of a
+        # database restart and then blocks every worker on its next write
+        self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             [str(BIN / "kaoping"), "serve", "--bind", f"127.0.0.1:{self.port}",
              *(["--workers", str(workers)] if workers else [])],
-            env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+            env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -119,6 +123,12 @@ class Server:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError("server did not start")
+
+    def log_tail(self, size: int = 3000) -> str:
+        """The end of the server's log (for a failing test's message)."""
+        self.log.seek(0, os.SEEK_END)
+        self.log.seek(max(0, self.log.tell() - size))
+        return self.log.read().decode(errors="replace")
 
     def worker_pids(self) -> list[int]:
         out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout

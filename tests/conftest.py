@@ -7,9 +7,9 @@ import os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaoping.config.settings")
 
 # One session-wide Chromium for every directory (two sync Playwright instances cannot coexist).
-from tests.browser.support import browser, page, phone  # noqa: E402, F401
-
 import pytest  # noqa: E402
+
+from tests.browser.support import browser, page, phone  # noqa: E402, F401
 
 
 @pytest.fixture(scope="session", autouse=True)

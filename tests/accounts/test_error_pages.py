@@ -107,3 +107,32 @@ def test_messages_are_styled_by_level_in_chinese(client: Any, people: Any) -> No
         assert re.search(rf'site-message-{level}"[^>]*>\s*<strong class="site-message-label">{label}</strong>\s*'
                          rf"<span>{text}</span>", html), level
     assert 'role="alert"' in html  # an error is announced
+
+
+def test_a_form_sent_without_the_security_token_gets_the_chinese_expired_page(people: Any) -> None:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from kaoping.accounts.models import AuditEvent
+
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post("/accounts/login/", {"username": "office1", "password": PASSWORD})
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert [t.name for t in response.templates][:2] == ["403_csrf.html", "403.html"]
+    assert "页面已过期或安全校验失败，请刷新页面后重试" in html and "<h1" in html
+    assert "CSRF" not in html and "Forbidden" not in html  # not Django's English page
+    assert 'href="/">返回首页</a>' in html
+    assert "_auth_user_id" not in browser.session  # not logged in
+
+    browser.force_login(people["admin"])
+    users_before = get_user_model().objects.count()
+    good = "Qing-He#2026x"  # a form that would create an account, but without its token
+    response = browser.post("/accounts/users/", {"username": "zhangwei", "name": "张伟", "role": "evaluator",
+                                                 "unit": "", "password1": good, "password2": good})
+    html = response.content.decode()
+    assert response.status_code == 403 and "页面已过期或安全校验失败，请刷新页面后重试" in html
+    assert "您当前的角色" not in html  # it is not a missing permission
+    assert "本次访问已记入审计日志" in html
+    assert get_user_model().objects.count() == users_before
+    assert AuditEvent.objects.filter(action="request", outcome="denied", path="/accounts/users/", status=403).exists()

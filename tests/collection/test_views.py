@@ -234,6 +234,10 @@ def test_an_upload_is_previewed_then_confirmed(client: Any, campaign: Any, offic
     upload = Upload.objects.get()
     response = client.post(f"/campaigns/C2026/collect/upload/{upload.pk}/")
     assert response.status_code == 302 and Score.objects.count() == 1
+    html = client.get(response["Location"]).content.decode()
+    # the outcome is told once, by the layout's message area (the page has no block of its own)
+    assert html.count("的 1 行数据") == 1 and 'class="site-message site-message-success"' in html
+    assert "的 1 行数据" not in client.get(response["Location"]).content.decode()  # then gone
 
 
 def test_progress_lists_who_would_be_reminded_masked(client: Any, campaign: Any, office: Any, evaluators: Any) -> None:

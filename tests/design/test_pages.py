@@ -91,6 +91,16 @@ def test_office_edits_a_node_and_a_bad_value_shows_next_to_the_form(client: Any,
     assert row_counts() == before
 
 
+def test_an_added_indicator_is_told_once_by_the_layout(client: Any, office: Any, draft: Any) -> None:
+    c = login(client, office)
+    response = c.post(version_url(draft) + "nodes/add/", {"code": "Z9", "name": "新增测试指标", "weight": "1"})
+    assert response.status_code == 302
+    html = c.get(response["Location"]).content.decode()
+    assert html.count("已新增指标 Z9") == 1 and 'class="site-message site-message-success"' in html
+    assert 'class="flash"' not in html  # no second, per-page message block
+    assert "已新增指标 Z9" not in c.get(version_url(draft)).content.decode()
+
+
 def test_a_frozen_version_offers_derive_not_edit(client: Any, office: Any, draft: Any, campaign: Campaign) -> None:
     c = login(client, office)
     html = c.get(version_url(draft)).content.decode()
@@ -103,8 +113,19 @@ def test_a_frozen_version_offers_derive_not_edit(client: Any, office: Any, draft
 
 def test_supervisor_cannot_post_edits(client: Any, users: dict[str, Any], draft: Any) -> None:
     c = login(client, users["supervisor"])
+    before = row_counts()
     assert c.post(version_url(draft) + "nodes/add/", {"code": "Z", "name": "Z", "weight": "1"}).status_code == 403
-    assert c.post(version_url(draft) + "nodes/A1/", {"name": "x", "weight": "1"}).status_code == 403
+    for url, form, reason in (
+        ("nodes/A1/", {"name": "x", "weight": "1"}, "只有考核办可以修改指标"),
+        ("nodes/A/ahp/", {"experts": "1", "e0_name": "张", "e0_0_1": "3", "e0_0_2": "3", "e0_1_2": "1"},
+         "只有考核办可以保存层次分析判断矩阵"),
+    ):
+        response = c.post(version_url(draft) + url, form)
+        html = response.content.decode()
+        assert response.status_code == 403, url
+        assert response.templates[0].name == "403.html"  # the common refusal page, not an empty body
+        assert "无权访问" in html and reason in html and "您当前的角色（第三方监督）" in html
+    assert row_counts() == before
 
 
 def test_the_ahp_page_and_live_preview(client: Any, office: Any, draft: Any) -> None:

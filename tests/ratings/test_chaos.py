@@ -123,7 +123,8 @@ def test_every_rating_is_stored_exactly_once_through_a_worker_kill_and_a_databas
 
         assert len(results) == N
         statuses = {i: r[0] for i, r in results.items()}
-        assert set(statuses.values()) == {201}, {s: list(statuses.values()).count(s) for s in set(statuses.values())}
+        assert set(statuses.values()) == {201}, (
+            {s: list(statuses.values()).count(s) for s in set(statuses.values())}, what, server.log_tail())
         assert all(results[i][1]["transaction"] == f"C{i:05d}" for i in range(N))
         retried = sum(1 for r in results.values() if r[2] > 1)
 

@@ -121,33 +121,45 @@ def _code(value: Any) -> str | None:
     return str(value)
 
 
-def read(kind: str, content: bytes, preview: Preview) -> None:
-    """Fill ``preview.rows`` from the workbook, or ``preview.errors`` when it is unreadable."""
-    title, columns = LAYOUT[kind]
-    if len(content) > MAX_UPLOAD_BYTES:
-        preview.errors.append(f"文件过大（{len(content) / 2**20:.1f} MB），上限 {MAX_UPLOAD_BYTES // 2**20} MB")
-        return
+def open_workbook(content: bytes, errors: list[str], *, max_bytes: int = MAX_UPLOAD_BYTES,
+                  too_large_hint: str = "") -> Any | None:
+    """The uploaded workbook opened read-only, or None with the reason (in Chinese) added to ``errors``.
+
+    Size and zip checks come before openpyxl reads anything, so an .xls, a renamed file or
+    a zip bomb is refused cheaply. Shared by every spreadsheet upload; the caller closes it.
+    """
+    if len(content) > max_bytes:
+        errors.append(f"文件过大（{len(content) / 2**20:.1f} MB），上限 {max_bytes // 2**20} MB{too_large_hint}")
+        return None
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        preview.errors.append("不是有效的 Excel 工作簿（.xlsx）；旧版 .xls 请在 Excel 中另存为 .xlsx")
-        return
+        errors.append("不是有效的 Excel 工作簿（.xlsx）；旧版 .xls 请在 Excel 中另存为 .xlsx")
+        return None
     if not any(i.filename == "xl/workbook.xml" for i in infos):
-        preview.errors.append("不是 Excel 工作簿（.xlsx）")
-        return
+        errors.append("不是 Excel 工作簿（.xlsx）")
+        return None
     if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED_BYTES:
-        preview.errors.append("工作簿解压后过大，拒绝读取")
-        return
+        errors.append("工作簿解压后过大，拒绝读取")
+        return None
     from openpyxl import load_workbook
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # openpyxl warns about data validation it does not read
         try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+            return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception:
-            preview.errors.append("无法读取 Excel 文件，文件可能已损坏")
-            return
+            errors.append("无法读取 Excel 文件，文件可能已损坏")
+            return None
+
+
+def read(kind: str, content: bytes, preview: Preview) -> None:
+    """Fill ``preview.rows`` from the workbook, or ``preview.errors`` when it is unreadable."""
+    title, columns = LAYOUT[kind]
+    wb = open_workbook(content, preview.errors)
+    if wb is None:
+        return
     try:
         names = [ws.title.strip() for ws in wb.worksheets]
         if title not in names:

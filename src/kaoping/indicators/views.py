@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -263,7 +264,7 @@ def node_edit(request: HttpRequest, library: str, number: int, code: str) -> Htt
     draft = selectors.version_is_draft(version)
     if request.method == "POST":
         if not _manage(request):
-            return HttpResponse(status=403)
+            raise PermissionDenied(_("只有考核办可以修改指标；您可以查看，但不能保存。"))
         form = NodeEditForm(request.POST, leaf=leaf)
         if not draft:
             form.add_error(None, _("版本已冻结，不能修改；请先派生新版本"))
@@ -454,7 +455,7 @@ def node_ahp(request: HttpRequest, library: str, number: int, code: str) -> Http
     status = 200
     if request.method == "POST":
         if not _manage(request):
-            return HttpResponse(status=403)
+            raise PermissionDenied(_("只有考核办可以保存层次分析判断矩阵；您可以查看，但不能保存。"))
         count = _expert_count(request.POST.get("experts"))
         experts, errors = ahp_matrices(request.POST, n, count)
         if not errors:

@@ -15,11 +15,12 @@ dictionary is loaded once per process (:func:`_tokenizer`).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import cache
 from typing import Any
 
@@ -136,40 +137,56 @@ def analyse(texts: Iterable[str]) -> dict[str, Any]:
             "words": words.most_common(30)}
 
 
-def _commented(period: dt.date, window_id: int | None) -> Any:
+def _commented(period: dt.date, window_id: int | None, window_ids: Collection[int] | None = None) -> Any:
     qs = Rating.objects.filter(period=period, is_default=False, excluded=False).exclude(comment="")
+    if window_ids is not None:  # a unit contact: only the windows their unit answers for
+        qs = qs.filter(window_id__in=sorted(window_ids))
     return qs.filter(window_id=window_id) if window_id is not None else qs
 
 
-def _comments(period: dt.date, window_id: int | None, limit: int) -> list[str]:
-    return list(_commented(period, window_id).order_by("-rated_at").values_list("comment", flat=True)[:limit])
+def _comments(period: dt.date, window_id: int | None, limit: int,
+              window_ids: Collection[int] | None = None) -> list[str]:
+    return list(_commented(period, window_id, window_ids).order_by("-rated_at")
+                .values_list("comment", flat=True)[:limit])
 
 
-def _cache_key(period: dt.date, window_id: int | None, limit: int) -> str:
+def _scope_key(window_ids: Collection[int] | None) -> str:
+    if window_ids is None:
+        return "all"
+    return "in" + hashlib.sha256(",".join(map(str, sorted(window_ids))).encode()).hexdigest()[:16]
+
+
+def _cache_key(period: dt.date, window_id: int | None, limit: int,
+               window_ids: Collection[int] | None = None) -> str:
     """Names the month's comments as they are now: any new or excluded rating changes it."""
-    state = _commented(period, window_id).aggregate(last=Max("pk"), n=Count("pk"), at=Max("rated_at"))
+    state = _commented(period, window_id, window_ids).aggregate(last=Max("pk"), n=Count("pk"), at=Max("rated_at"))
     at = state["at"].timestamp() if state["at"] else 0
-    return (f"kaoping:ratings:comments:{_CACHE_VERSION}:{period:%Y-%m}:{window_id or 'all'}:{limit}:"
-            f"{state['last'] or 0}:{state['n']}:{at:.6f}")
+    return (f"kaoping:ratings:comments:{_CACHE_VERSION}:{period:%Y-%m}:{window_id or 'all'}:{_scope_key(window_ids)}:"
+            f"{limit}:{state['last'] or 0}:{state['n']}:{at:.6f}")
 
 
-def month_analysis(*, period: dt.date, window_id: int | None = None, limit: int = 20_000) -> dict[str, Any]:
-    """:func:`analyse` of one month's comments, from the cache when they have not changed."""
-    key = _cache_key(period, window_id, limit)
+def month_analysis(*, period: dt.date, window_id: int | None = None, limit: int = 20_000,
+                   window_ids: Collection[int] | None = None) -> dict[str, Any]:
+    """:func:`analyse` of one month's comments, from the cache when they have not changed.
+
+    ``window_ids`` limits it to those windows (a unit contact's); None means every window.
+    """
+    key = _cache_key(period, window_id, limit, window_ids)
     found = django_cache.get(key)
     if found is None:
-        found = analyse(_comments(period, window_id, limit))
+        found = analyse(_comments(period, window_id, limit, window_ids))
         django_cache.set(key, found, CACHE_SECONDS)
     return found
 
 
-def comment_analysis(*, period: dt.date, window_id: int | None = None, limit: int = 20_000) -> dict[str, Any]:
-    """The month's comments (of one window, or all) analysed: phrases, categories, words."""
-    return month_analysis(period=period, window_id=window_id, limit=limit)
+def comment_analysis(*, period: dt.date, window_id: int | None = None, limit: int = 20_000,
+                     window_ids: Collection[int] | None = None) -> dict[str, Any]:
+    """The month's comments (of one window, or all, or those of ``window_ids``) analysed."""
+    return month_analysis(period=period, window_id=window_id, limit=limit, window_ids=window_ids)
 
 
 def phrase_trend(*, until: dt.date, months: int = 6, window_id: int | None = None, top: int = 8,
-                 limit: int = 20_000) -> dict[str, Any]:
+                 limit: int = 20_000, window_ids: Collection[int] | None = None) -> dict[str, Any]:
     """Frequent problem phrases per month, for an ECharts line chart.
 
     Returns ``{"periods": ["2025-01", …], "series": [{"name": phrase, "data": [n, …]}, …]}``
@@ -182,7 +199,7 @@ def phrase_trend(*, until: dt.date, months: int = 6, window_id: int | None = Non
     total: Counter = Counter()
     praise = set(DOMAIN["好评"])
     for p in periods:
-        phrases = month_analysis(period=p, window_id=window_id, limit=limit)["phrases"]
+        phrases = month_analysis(period=p, window_id=window_id, limit=limit, window_ids=window_ids)["phrases"]
         c = Counter({k: v for k, v in phrases if k not in praise})
         per.append(c)
         total.update(c)

@@ -17,8 +17,6 @@ import io
 import re
 import secrets
 import time
-import warnings
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
 from typing import Any
@@ -27,6 +25,7 @@ from django.db import transaction as db_transaction
 from django.utils import timezone
 
 from kaoping.accounts.permissions import require
+from kaoping.collection.uploads import open_workbook
 
 from . import pii, selectors, services
 from .forms import BEIJING, COMMENT_MAX
@@ -34,7 +33,6 @@ from .models import ONLINE_ITEMS, ONSITE_ITEMS, PROBLEM_TAGS, STAFF_CHANNELS, Le
 from .services import RatingError
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 5000
 SHEET = "评价"
 
@@ -184,31 +182,9 @@ def _fill(row: Row, cells: dict[str, Any]) -> None:
 
 def read(content: bytes, preview: Preview) -> None:
     """Fill ``preview.rows`` from the workbook, or ``preview.errors`` when it cannot be used."""
-    if len(content) > MAX_UPLOAD_BYTES:
-        preview.errors.append(f"文件过大（{len(content) / 2**20:.1f} MB），上限 {MAX_UPLOAD_BYTES // 2**20} MB，"
-                              "请分批上传")
+    wb = open_workbook(content, preview.errors, max_bytes=MAX_UPLOAD_BYTES, too_large_hint="，请分批上传")
+    if wb is None:
         return
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        preview.errors.append("不是有效的 Excel 工作簿（.xlsx）；旧版 .xls 请在 Excel 中另存为 .xlsx")
-        return
-    if not any(i.filename == "xl/workbook.xml" for i in infos):
-        preview.errors.append("不是 Excel 工作簿（.xlsx）")
-        return
-    if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED_BYTES:
-        preview.errors.append("工作簿解压后过大，拒绝读取")
-        return
-    from openpyxl import load_workbook
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # openpyxl warns about data validation it does not read
-        try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception:
-            preview.errors.append("无法读取 Excel 文件，文件可能已损坏")
-            return
     try:
         names = [ws.title.strip() for ws in wb.worksheets]
         ws = wb.worksheets[names.index(SHEET)] if SHEET in names else wb.worksheets[0]

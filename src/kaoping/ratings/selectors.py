@@ -124,6 +124,19 @@ def windows(hall: Hall | None = None) -> QuerySet[Window]:
     return qs.filter(hall=hall) if hall else qs
 
 
+def window_scope(user: Any) -> frozenset[int] | None:
+    """Windows whose figures ``user`` may see: None for every window (office, supervisor,
+    admin); for a unit contact the windows their unit answers for (the window's own unit,
+    else its hall's — as :meth:`Window.responsible_unit_id`, which files the cases)."""
+    if has(user, "ratings.manage") or has(user, "campaigns.view_all"):
+        return None
+    unit_id = getattr(user, "unit_id", None)
+    if unit_id is None:
+        return frozenset()
+    return frozenset(Window.objects.filter(Q(unit_id=unit_id) | Q(unit__isnull=True, hall__unit_id=unit_id))
+                     .values_list("pk", flat=True))
+
+
 def window_get(hall_code: str, window_code: str) -> Window | None:
     return Window.objects.select_related("hall").filter(hall__code=hall_code, code=window_code).first()
 
@@ -192,9 +205,17 @@ def rated_transaction_ids(transaction_ids: list[int]) -> set[int]:
 # --------------------------------------------------------------------------- ratings, cases, appeals
 
 
-def flags_of_month(period: dt.date, limit: int = 20) -> list[RatingFlag]:
-    """Integrity flags of the month (R5.5), stored by ``integrity_scan``; open ones first."""
-    return list(RatingFlag.objects.filter(period=period).order_by("status", "-created_at")[:limit])
+def flags_of_month(period: dt.date, limit: int = 20,
+                   window_ids: frozenset[int] | None = None) -> list[RatingFlag]:
+    """Integrity flags of the month (R5.5), stored by ``integrity_scan``; open ones first.
+
+    ``window_ids`` keeps the flags about those windows or their staff (a unit contact's).
+    """
+    qs = RatingFlag.objects.filter(period=period)
+    if window_ids is not None:
+        ids = sorted(window_ids)
+        qs = qs.filter(Q(window_id__in=ids) | Q(window__isnull=True, staff__window_id__in=ids))
+    return list(qs.order_by("status", "-created_at")[:limit])
 
 
 def ratings_of_window(window: Window, period: dt.date | None = None) -> QuerySet[Rating]:

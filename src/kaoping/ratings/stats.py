@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -162,6 +162,27 @@ def hall_stats(period: dt.date) -> list[dict[str, Any]]:
                      "bad_rectified": h["bad_rectified"], "default_count": h["default_count"],
                      "transactions": h["transactions"]})
     return sorted(rows, key=lambda r: (-(r["satisfaction"] or -1), r["code"]))
+
+
+def windows_trend(until: dt.date, months: int, window_ids: Collection[int]) -> list[dict[str, Any]]:
+    """Monthly count, satisfaction and bad ratings summed over some windows, oldest first
+    (the dashboard trend of a unit contact; :func:`hall_stats` gives the city's)."""
+    periods = previous_periods(until, months)
+    sums: dict[dt.date, list[int]] = {p: [0, 0, 0] for p in periods}
+    for p, count, level_sum, n1, n2 in (RatingSummary.objects
+                                        .filter(kind=SummaryKind.WINDOW, period__in=periods, key__in=sorted(window_ids))
+                                        .values_list("period", "count", "level_sum", "n1", "n2")):
+        row = sums[p]
+        row[0] += count
+        row[1] += level_sum
+        row[2] += n1 + n2
+    out = []
+    for p in reversed(periods):
+        count, level_sum, bad = sums[p]
+        sat = _satisfaction(level_sum, count)
+        out.append({"period": p.strftime("%Y-%m"), "count": count,
+                    "satisfaction": float(sat) if sat is not None else None, "bad": bad})
+    return out
 
 
 def _ranked_keys(kind: str, period: dt.date) -> list[tuple[int, Fraction]]:

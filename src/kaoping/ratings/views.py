@@ -351,9 +351,14 @@ BAD_CASE_CHOICES = [(s.value, s.label) for s in CaseStatus]
 @requires("ratings.view")
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The ratings dashboard: this month in figures, trends, rankings, lists and alerts."""
+    """The ratings dashboard: this month in figures, trends, rankings, lists and alerts.
+
+    The office and the supervisor see the whole city; a unit contact sees only the
+    windows their unit answers for (as on the cases page), everywhere on the page.
+    """
     period, period_error = _period(request)
-    windows = stats.stats_table(SummaryKind.WINDOW, period)
+    scope = selectors.window_scope(request.user)  # None: every window
+    windows = _in_scope(stats.stats_table(SummaryKind.WINDOW, period), scope, "id")
     rated = [w for w in windows if w["count"]]
     total = sum(w["count"] for w in rated)
     levels = {str(i): sum(w["levels"][str(i)] for w in rated) for i in range(1, 6)}
@@ -367,27 +372,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "bad": bad, "rectified": rectified, "rectification_rate": rectified / bad if bad else None,
         "default_count": sum(w["default_count"] for w in windows),
     }
-    # monthly trend over all halls: satisfaction is linear in the mean level, so the
-    # count-weighted mean of the halls' satisfaction is the overall one
-    trend = []
-    for p in reversed(stats.previous_periods(period, 12)):
-        halls = stats.hall_stats(p)
-        n = sum(h["count"] for h in halls)
-        sat = sum(h["satisfaction"] * h["count"] for h in halls if h["count"]) / n if n else None
-        trend.append({"period": p.strftime("%Y-%m"), "count": n, "satisfaction": sat,
-                      "bad": sum(h["bad"] for h in halls)})
-    lists = stats.honour_lists(period)
+    trend = _dashboard_trend(period) if scope is None else stats.windows_trend(period, 12, scope)
+    all_lists = stats.honour_lists(period)
+    lists = {name: _in_scope(rows, scope, "id") for name, rows in all_lists.items()}
     case_counts = selectors.case_counts(request.user)
-    window_choices = [(w.pk, f"{w.hall.name} · {w.name}") for w in selectors.windows()]
+    window_choices = [(w.pk, f"{w.hall.name} · {w.name}") for w in selectors.windows()
+                      if scope is None or w.pk in scope]
     try:
         phrase_window = int(request.GET.get("w", ""))
     except ValueError:
         phrase_window = None
     if phrase_window not in {pk for pk, _label in window_choices}:
+        if scope is not None and phrase_window is not None:
+            raise Http404(_("只能查看本单位负责窗口的评价内容"))
         phrase_window = None
-    phrases = _comment_phrases(period, phrase_window)
-    flags = selectors.flags_of_month(period)
-    rising = integrity.rising_complaints(period=period)
+    phrases = _comment_phrases(period, phrase_window, scope)
+    flags = selectors.flags_of_month(period, window_ids=scope)
+    rising = _in_scope(integrity.rising_complaints(period=period), scope, "window_id")
     chart = {
         "trend": trend,
         "levels": [{"name": label, "value": levels[str(value)]} for value, label in LEVEL_CHOICES],
@@ -404,9 +405,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "windows": rated[:10], "phrases": phrases, "flags": flags, "rising": rising,
         "flag_count": len(flags) + len(rising), "chart": chart,
         "window_choices": window_choices, "phrase_window": phrase_window,
-        "policy": _policy_text(services.policy_get()),
+        "policy": _policy_text(services.policy_get()), "window_scope": scope,
     }
     return _page(request, "dashboard", "dashboard", context)
+
+
+def _in_scope(rows: list[dict[str, Any]], scope: frozenset[int] | None, key: str) -> list[dict[str, Any]]:
+    """The rows about windows in ``scope`` (all of them when scope is None)."""
+    return rows if scope is None else [r for r in rows if r[key] in scope]
+
+
+def _dashboard_trend(period: dt.date) -> list[dict[str, Any]]:
+    """Monthly trend over all halls: satisfaction is linear in the mean level, so the
+    count-weighted mean of the halls' satisfaction is the overall one."""
+    trend = []
+    for p in reversed(stats.previous_periods(period, 12)):
+        halls = stats.hall_stats(p)
+        n = sum(h["count"] for h in halls)
+        sat = sum(h["satisfaction"] * h["count"] for h in halls if h["count"]) / n if n else None
+        trend.append({"period": p.strftime("%Y-%m"), "count": n, "satisfaction": sat,
+                      "bad": sum(h["bad"] for h in halls)})
+    return trend
 
 
 def _policy_text(policy: Any) -> dict[str, Any]:
@@ -415,15 +434,17 @@ def _policy_text(policy: Any) -> dict[str, Any]:
             "below": f"{policy.inspection_below:g}", "periods": policy.inspection_periods}
 
 
-def _comment_phrases(period: dt.date, window_id: int | None) -> dict[str, Any]:
-    """Frequent problem phrases of the comments (R4.6): this month's, and per month."""
+def _comment_phrases(period: dt.date, window_id: int | None,
+                     scope: frozenset[int] | None = None) -> dict[str, Any]:
+    """Frequent problem phrases of the comments (R4.6): this month's, and per month
+    (of one window, else of every window in ``scope``, else of all)."""
     from . import comments
 
     praise = set(comments.DOMAIN.get("好评", {}))
-    month = comments.comment_analysis(period=period, window_id=window_id)
+    month = comments.comment_analysis(period=period, window_id=window_id, window_ids=scope)
     return {"comments": month["comments"], "phrases": [p for p in month["phrases"] if p[0] not in praise][:10],
             "categories": [c for c in month["categories"] if c[0] != "好评"],
-            "chart": comments.phrase_trend(until=period, months=6, window_id=window_id)}
+            "chart": comments.phrase_trend(until=period, months=6, window_id=window_id, window_ids=scope)}
 
 
 # --------------------------------------------------------------------------- office: statistics

@@ -5,6 +5,8 @@ from . import views
 app_name = "reports"
 urlpatterns = [
     path("reports/", views.report_index, name="index"),
+    path("reports/briefs/", views.brief_page, name="briefs"),
+    path("reports/briefs/<str:period>.docx", views.brief_docx, name="brief_docx"),
     path("campaigns/<str:code>/results/", views.campaign_results, name="results"),
     path("campaigns/<str:code>/results/units/<str:unit>/", views.unit_page, name="unit"),
     path("campaigns/<str:code>/results/units/<str:unit>/report.docx", views.unit_docx, name="unit_docx"),

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kaoping.accounts.permissions import object_rules, requires
+from kaoping.accounts.permissions import has, object_rules, requires
 from kaoping.campaigns.models import Campaign, CampaignStatus
 from kaoping.engine.errors import KaopingError
 
@@ -114,7 +114,8 @@ def report_index(request: HttpRequest) -> HttpResponse:
         c = item["campaign"]
         items.append({**_campaign_info(c), "own_unit": item["own_unit"],
                       "publication": dict(PublicationMode.choices).get(item["publication"] or "", "")})
-    return render(request, "reports/index.html", {"items": items, "nav": "campaigns"})
+    return render(request, "reports/index.html", {"items": items, "nav": "campaigns",
+                                                  "briefs": has(request.user, "campaigns.view_all")})
 
 
 @requires("campaigns.view")
@@ -312,3 +313,65 @@ def unit_docx(request: HttpRequest, campaign: Campaign, unit: str) -> HttpRespon
         content = exports.diagnosis_docx(campaign=campaign, report=report)
         cache.set(key, content, 3600)
     return _attachment(content, exports.DOCX, f"{campaign.code}-{unit}-绩效诊断报告.docx")
+
+
+# --------------------------------------------------------------------------- briefs (R9.1)
+
+
+def _brief_error(request: HttpRequest, text: str, exc: Any) -> HttpResponse:
+    """The brief page with the picker and why the period was refused (400)."""
+    from . import briefs
+
+    context = {"error": exc.message, "period_text": text, **_brief_picker(briefs.default_period()), "nav": "reports"}
+    return render(request, "reports/brief.html", context, status=400)
+
+
+def _brief_picker(period: Any) -> dict[str, Any]:
+    """Choices and current values of the three period pickers, around ``period``."""
+    from . import briefs
+
+    last = period.months[-1]
+    quarter = briefs.Period("quarter", last.year, (last.month - 1) // 3 + 1)
+    newest = briefs.default_period()
+    newest_quarter = briefs.Period("quarter", newest.year, (newest.number - 1) // 3 + 1)
+    quarters = [newest_quarter.shifted(-i).code for i in range(12)]
+    years = list(range(newest.year, newest.year - 6, -1))
+    if quarter.code not in quarters:
+        quarters.append(quarter.code)
+    if last.year not in years:
+        years.append(last.year)
+    return {"month_value": f"{last:%Y-%m}", "quarter_value": quarter.code, "year_value": last.year,
+            "quarters": quarters, "years": years}
+
+
+@requires("campaigns.view_all")
+@require_GET
+def brief_page(request: HttpRequest) -> HttpResponse:
+    """月度简报 / 季度通报 / 年度总结 for ``?period=2026-10`` (or ``2026-Q4``, ``2026``)."""
+    from . import briefs
+
+    text = request.GET.get("period", "").strip()
+    try:
+        period = briefs.parse_period(text) if text else briefs.default_period()
+    except briefs.BriefPeriodError as exc:
+        return _brief_error(request, text, exc)
+    b = briefs.brief(period=period, user=request.user)
+    for c in b["campaigns"]:
+        classes, colours = _grade_styles([g["name"] for g in c["grades"]])
+        c["grades"] = [{**g, "class": classes.get(g["name"], "grade-other"), "colour": colours.get(g["name"], "#94a3b8")}
+                       for g in c["grades"]]
+    context = {"b": b, "period": period, "period_text": period.code, **_brief_picker(period), "nav": "reports"}
+    return render(request, "reports/brief.html", context)
+
+
+@requires("campaigns.view_all")
+@require_GET
+def brief_docx(request: HttpRequest, period: str) -> HttpResponse:
+    from . import briefs
+
+    try:
+        parsed = briefs.parse_period(period)
+    except briefs.BriefPeriodError as exc:
+        return _brief_error(request, period, exc)
+    b = briefs.brief(period=parsed, user=request.user)
+    return _attachment(briefs.brief_docx(b=b), exports.DOCX, f"{parsed.label}考评工作{parsed.title}.docx")

@@ -93,16 +93,18 @@ class Command(BaseCommand):
         folder = self.folder = examples_dir(options.get("examples"))
 
         self._prepare_database()
-        # people without a unit first (the admin imports the samples), unit contacts after
+        # people without a unit first (the office imports the samples), unit contacts after
         users = self._accounts(with_unit=False)
         failed = []
         for name, state in SAMPLES:
             try:
-                self._campaign(folder / name, state, users["admin"])
+                self._campaign(folder / name, state, users["office"])  # the office runs campaigns
             except KaopingError as exc:  # one bad sample must not take the whole demo down
                 failed.append(name)
                 self.stderr.write(f"示例 {name} 未能载入：{exc}")
         users.update(self._accounts(with_unit=True))
+        from kaoping.ratings.demo_data import ratings_demo_load
+        ratings_demo_load(by=users["office"], reviewer=users["supervisor"], now=timezone.now())
         self._report(bind, users)
         if failed:
             self.stderr.write(f"注意：{len(failed)} 个示例未能载入（{'、'.join(failed)}），其余功能不受影响。")
