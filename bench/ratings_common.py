@@ -107,7 +107,7 @@ class Server:
         self.env = server_env(url)
         # the server's log goes to a file: a pipe nobody reads fills up with the errors of a
         # database restart and then blocks every worker on its next write
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server; closed in stop()
         self.proc = subprocess.Popen(
             [str(BIN / "kaoping"), "serve", "--bind", f"127.0.0.1:{self.port}",
              *(["--workers", str(workers)] if workers else [])],
@@ -142,6 +142,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+        self.log.close()
 
 
 def post(port: int, path: str, body: dict, token: str, key: str | None = None,
