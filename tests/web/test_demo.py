@@ -71,13 +71,23 @@ def test_serve_starts_gunicorn_with_the_bind_and_workers(monkeypatch: Any) -> No
     assert "http://127.0.0.1:8123/" in out.getvalue()
 
 
-def test_serve_defaults_to_localhost_and_two_workers(monkeypatch: Any) -> None:
+def test_serve_defaults_to_localhost_and_a_worker_more_than_cores(monkeypatch: Any) -> None:
     from gunicorn.app.base import BaseApplication
 
     seen: dict[str, Any] = {}
     monkeypatch.setattr(BaseApplication, "run", lambda app: seen.update(bind=app.cfg.bind, workers=app.cfg.workers))
-    call_command("serve", stdout=io.StringIO())
-    assert seen == {"bind": ["127.0.0.1:8000"], "workers": 2}
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    import importlib
+
+    from kaoping.campaigns.management.commands import serve
+
+    importlib.reload(serve)
+    try:
+        call_command(serve.Command(), stdout=io.StringIO())
+    finally:
+        monkeypatch.undo()
+        importlib.reload(serve)
+    assert seen == {"bind": ["127.0.0.1:8000"], "workers": 3}
 
 
 @pytest.mark.parametrize(("text", "expected"), [
