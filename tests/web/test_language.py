@@ -43,3 +43,10 @@ def test_codes_from_bundles_are_shown_as_words():
     assert unit_type_label("admin") == "行政单位" and unit_type_label("enterprise") == "企业"
     assert unit_type_label("") == "" and unit_type_label("custom") == "custom"
     assert region_label("east") == "东部" and region_label("Central") == "中部" and region_label("城南") == "城南"
+
+
+def test_group_and_dimension_codes_are_shown_as_words():
+    from kaoping.indicators.labels import dimension_label, group_label
+
+    assert group_label("peer") == "同级互评" and group_label("third_party") == "第三方评价"
+    assert dimension_label("internal_process") == "内部流程" and dimension_label("自定义") == "自定义"

@@ -39,6 +39,7 @@ from .forms import (
     nearest_saaty,
     reciprocal,
 )
+from .labels import group_label
 from .models import AHPJudgement, IndicatorNode, Library, LibraryVersion
 
 NATURE_LABELS = {"process": gettext_lazy("过程性"), "result": gettext_lazy("结果性")}
@@ -88,7 +89,7 @@ def rule_text(node: Any) -> str:
     if node.scale:
         parts.append("等级 " + "/".join(node.scale))
     if node.rated_by:
-        parts.append("评价组 " + "、".join(node.rated_by))
+        parts.append("评价组 " + "、".join(group_label(g) for g in node.rated_by))
     return "，".join(parts)
 
 
