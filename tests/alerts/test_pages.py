@@ -191,3 +191,15 @@ def test_the_supervisor_may_neither_reopen_nor_revoke(client: Any, campaign: Any
     assert row_counts() == before
     client.force_login(office)
     assert client.get(f"/alerts/{alert.pk}/reopen/").status_code == 405
+
+
+def test_shares_are_shown_as_percentages_as_the_alert_text_says_them() -> None:
+    from kaoping.alerts.views import _data_rows
+
+    rows = {r["key"]: r for r in _data_rows({"total": 76.3, "previous": 92.1, "threshold": 0.15}, "fluctuation")}
+    assert rows["threshold"]["value"] == "15%" and rows["threshold"]["label"] == "波动阈值（占上期总分）"
+    assert rows["total"]["value"] == "76.3"
+    rows = {r["key"]: r for r in _data_rows({"share": 0.9375, "threshold_share": 0.9, "threshold": 4.0},
+                                            "straight_line")}
+    assert rows["share"]["value"] == "93.75%" and rows["threshold_share"]["value"] == "90%"
+    assert rows["threshold"]["value"] == "4"  # not a share for this kind

@@ -149,6 +149,7 @@ def test_the_kiosk_waits_when_nothing_was_served(client: Any, db: Any) -> None:
     html = response.content.decode()
     assert response.status_code == 200
     assert "暂无待评价的办件" in html and 'http-equiv="refresh"' in html
+    assert "分钟内办结的办件会自动显示在这里" in html
 
 
 def test_the_kiosk_shows_the_transaction_just_served_and_records_the_kiosk_channel(client: Any, db: Any) -> None:

@@ -64,3 +64,21 @@ def test_the_other_units_contact_sees_only_theirs(login: Any, hall: dict[str, An
 def test_supervisor_keeps_the_city_view(login: Any, hall: dict[str, Any]) -> None:
     ctx = _page(login, "supervisor")
     assert ctx["summary"]["count"] == 3 and ctx["window_scope"] is None
+
+
+def test_the_statistics_page_is_scoped_the_same_way(login: Any, hall: dict[str, Any]) -> None:
+    month = hall["good"].period.strftime("%Y-%m")
+
+    def ids(role: str, by: str) -> tuple[str, set[int]]:
+        ctx = login(role).get(f"/ratings/stats/?period={month}&by={by}").context
+        return ctx["by"], {r["id"] for r in ctx["rows"]}
+
+    w1, w2, w9 = hall["t1"].window_id, hall["t2"].window_id, hall["t9"].window_id
+    assert ids("office", "window") == ("window", {w1, w2, w9})
+    assert ids("unit_contact", "window") == ("window", {w1, w2})
+    assert ids("unit_contact", "staff") == ("staff", {hall["t1"].staff_id, hall["t2"].staff_id})
+    assert ids("other_contact", "staff") == ("staff", {hall["t9"].staff_id})
+    # city-wide views (halls, service items) are the office's: a contact is shown their windows
+    assert ids("unit_contact", "item") == ("window", {w1, w2})
+    body = login("unit_contact").get(f"/ratings/stats/?period={month}").content.decode()
+    assert "区便民服务大厅" not in body

@@ -66,6 +66,7 @@ DATA_LABELS = {
 KIND_DATA_LABELS = {
     "rater_unknown_target": {"group_typical": "同组一般评价单位数", "scores": "范围外评分条数",
                              "units_scored": "该评价人评价单位数"},
+    "fluctuation": {"threshold": "波动阈值（占上期总分）"},
 }
 #: coded values of ``data`` shown in words
 VALUE_LABELS = {"too_many": "评价的单位数远多于同组", "outside_remit": "对评价范围外的单位打分"}
@@ -99,10 +100,23 @@ def _periods_text(periods: list[dict[str, Any]]) -> str:
     return " → ".join(f"{p.get('campaign', '')} {'/'.join(p.get('first') or [])}" for p in periods)
 
 
+#: shares (0–1) shown as percentages, as the alert's text states them
+PERCENT_KEYS = {"share", "threshold_share"}
+KIND_PERCENT_KEYS = {"fluctuation": {"threshold"}}
+
+
+def _shown(kind: str, key: str, v: Any) -> str:
+    if key == "periods" and isinstance(v, list):
+        return _periods_text(v)
+    if isinstance(v, int | float) and not isinstance(v, bool) and (
+            key in PERCENT_KEYS or key in KIND_PERCENT_KEYS.get(kind, ())):
+        return f"{v * 100:.4g}%"
+    return _value(v)
+
+
 def _data_rows(data: dict[str, Any], kind: str = "") -> list[dict[str, str]]:
     labels = {**DATA_LABELS, **KIND_DATA_LABELS.get(kind, {})}
-    return [{"key": k, "label": _(labels[k]) if k in labels else k,
-             "value": _periods_text(v) if k == "periods" and isinstance(v, list) else _value(v)}
+    return [{"key": k, "label": _(labels[k]) if k in labels else k, "value": _shown(kind, k, v)}
             for k, v in data.items()]
 
 

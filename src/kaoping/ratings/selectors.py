@@ -137,6 +137,11 @@ def window_scope(user: Any) -> frozenset[int] | None:
                      .values_list("pk", flat=True))
 
 
+def staff_of_windows(window_ids: frozenset[int]) -> frozenset[int]:
+    """The staff members who work at these windows."""
+    return frozenset(StaffMember.objects.filter(window_id__in=window_ids).values_list("pk", flat=True))
+
+
 def window_get(hall_code: str, window_code: str) -> Window | None:
     return Window.objects.select_related("hall").filter(hall__code=hall_code, code=window_code).first()
 

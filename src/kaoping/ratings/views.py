@@ -299,7 +299,8 @@ def kiosk(request: HttpRequest, hall: str, window: str) -> HttpResponse:
         failed = _rating_context(form, txn, here, token=link_token(txn.external_id))
         return render(request, "ratings/kiosk.html", {**failed, "window_label": window_label}, status=400)
     txn = selectors.kiosk_pending(w, timezone.now(), KIOSK_RECENT_MINUTES)
-    context: dict[str, Any] = {"window_label": window_label, "poll_seconds": KIOSK_POLL_SECONDS, "txn": None}
+    context: dict[str, Any] = {"window_label": window_label, "poll_seconds": KIOSK_POLL_SECONDS, "txn": None,
+                               "recent_minutes": KIOSK_RECENT_MINUTES}
     if txn is not None:
         context.update(_rating_context(RatingForm(online=txn.online), txn, here, token=link_token(txn.external_id)))
     return render(request, "ratings/kiosk.html", context)
@@ -460,17 +461,23 @@ STATS_KINDS = {
 def statistics(request: HttpRequest) -> HttpResponse:
     """Statistics per hall / window / staff member / service item for one month (R4.5)."""
     period, period_error = _period(request)
+    scope = selectors.window_scope(request.user)
+    # a unit contact sees their own windows and the staff of those windows only
+    kinds = STATS_KINDS if scope is None else {k: STATS_KINDS[k] for k in ("window", "staff")}
     by = request.GET.get("by", "window")
-    if by not in STATS_KINDS:
+    if by not in kinds:
         by = "window"
-    kind, _label = STATS_KINDS[by]
+    kind, _label = kinds[by]
     rows = stats.hall_stats(period) if kind is None else stats.stats_table(kind, period)
+    if scope is not None:
+        allowed = scope if kind == SummaryKind.WINDOW else selectors.staff_of_windows(scope)
+        rows = [r for r in rows if r["id"] in allowed]
     for r in rows:
         r["pct"] = {k: _pct(r.get(k)) for k in ("good_rate", "rectification_rate", "callback_rate",
                                                  "on_time_rate", "on_the_spot_rate")}
     return _page(request, "statistics", "stats", {
         "nav": "ratings", "period": period.strftime("%Y-%m"), "period_error": period_error, "by": by,
-        "kinds": [(k, _(v[1])) for k, v in STATS_KINDS.items()], "rows": rows,
+        "kinds": [(k, _(v[1])) for k, v in kinds.items()], "rows": rows,
         "months": _months(_this_month(), 24),
     })
 
