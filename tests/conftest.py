@@ -20,3 +20,14 @@ def fast_password_hashing():
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def static_root_exists():
+    """WhiteNoise warns on every request handler when STATIC_ROOT is missing (production
+    fills it with `collectstatic`; pages here are served from the app folders)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
