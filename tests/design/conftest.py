@@ -73,3 +73,19 @@ def units(db: Any) -> list[Any]:
              ("U03", "市供水公司", "enterprise", "west"), ("U04", "市交通局", "admin", "central"),
              ("U05", "市财政局", "admin", "east")]
     return [unit_create(code=c, name=n, type=t, region=r) for c, n, t, r in specs]
+
+
+@pytest.fixture
+def campaign(draft: Any, office: Any, units: list[Any]) -> Any:
+    """A draft campaign on the draft library version: five targets, a peer rater in each."""
+    import datetime as dt
+
+    from kaoping.campaigns import setup
+
+    c = setup.campaign_create(code="2026Q3", name="2026年第三季度单位互评", library_version=draft, kind="mutual",
+                              deadline=dt.date.today() + dt.timedelta(days=30), by=office)
+    setup.targets_add(campaign=c, units=units, by=office)
+    peer = c.groups.get(code="peer")
+    for i, u in enumerate(units, 1):
+        setup.rater_add(campaign=c, code=f"P{i}", group=peer, unit=u, name="张三丰", by=office)
+    return c

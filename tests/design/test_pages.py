@@ -27,16 +27,6 @@ def version_url(v: Any) -> str:
     return f"/indicators/{v.library.code}/v{v.number}/"
 
 
-@pytest.fixture
-def campaign(draft: Any, office: Any, units: list[Any]) -> Campaign:
-    c = setup.campaign_create(code="2026Q3", name="2026年第三季度单位互评", library_version=draft, kind="mutual",
-                              deadline=dt.date.today() + dt.timedelta(days=30), by=office)
-    setup.targets_add(campaign=c, units=units, by=office)
-    peer = c.groups.get(code="peer")
-    for i, u in enumerate(units, 1):
-        setup.rater_add(campaign=c, code=f"P{i}", group=peer, unit=u, name="张三丰", by=office)
-    return c
-
 
 @pytest.mark.parametrize("role, status", [("office", 200), ("supervisor", 200), ("admin", 200),
                                           ("evaluator", 403), ("contact", 403)])

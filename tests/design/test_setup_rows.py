@@ -3,7 +3,6 @@ weight overrides, targets): the shared add/remove handlers keep each handler's a
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
@@ -16,16 +15,6 @@ from .test_pages import row_counts
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def campaign(draft: Any, office: Any, units: list[Any]) -> Campaign:
-    c = setup.campaign_create(code="2026Q3", name="2026年第三季度单位互评", library_version=draft, kind="mutual",
-                              deadline=dt.date.today() + dt.timedelta(days=30), by=office)
-    setup.targets_add(campaign=c, units=units, by=office)
-    peer = c.groups.get(code="peer")
-    for i, u in enumerate(units, 1):
-        setup.rater_add(campaign=c, code=f"P{i}", group=peer, unit=u, name="张三丰", by=office)
-    return c
 
 
 def messages_of(response: Any) -> list[str]:

@@ -28,6 +28,7 @@ from kaoping.engine.bundle import FORMAT, parse_bundle
 from kaoping.engine.errors import BundleError, CalendarError
 from kaoping.engine.tree import PolicyShare, policy_check
 from kaoping.engine.workdays import working_days_between
+from kaoping.indicators.labels import group_label
 from kaoping.indicators.models import LibraryVersion
 from kaoping.indicators.selectors import plain_number, version_indicators
 from kaoping.indicators.services import library_version_freeze
@@ -56,11 +57,10 @@ from .models import (
 from .services import CampaignError, campaign_transition, results_compute
 
 #: R3.1 defaults: superior 40, peer 30, recipient 20, third party 10; self-evaluation at 0
-DEFAULT_GROUPS: tuple[tuple[str, str, float], ...] = (
-    ("superior", "上级评价", 40), ("peer", "同级互评", 30), ("recipient", "服务对象评价", 20),
-    ("third_party", "第三方评价", 10),
-)
-SELF_GROUP = ("self", "自评", 0.0)
+DEFAULT_GROUPS: tuple[tuple[str, str, float], ...] = tuple(
+    (code, group_label(code), weight) for code, weight in (("superior", 40), ("peer", 30), ("recipient", 20),
+                                                          ("third_party", 10)))
+SELF_GROUP = ("self", group_label("self"), 0.0)
 PERIOD_TYPES = {"month": "月度", "quarter": "季度", "year": "年度"}
 CODE_MAX = 64
 DRAW_ACTION = "assignment.draw"

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kaoping.accounts.permissions import has, requires
 from kaoping.engine.ahp import analyse, format_judgement
 from kaoping.engine.errors import AHPError, KaopingError
-from kaoping.org.models import UnitType
+from kaoping.org.templatetags.org_labels import unit_type_label
 
 from . import selectors, services
 from .forms import (
@@ -43,7 +43,6 @@ from .labels import group_label
 from .models import AHPJudgement, IndicatorNode, Library, LibraryVersion
 
 NATURE_LABELS = {"process": gettext_lazy("过程性"), "result": gettext_lazy("结果性")}
-UNIT_TYPES = dict(UnitType.choices)
 RULE_LABELS = {"linear": "线性", "threshold": "达标", "bands": "分档", "ratio": "比率", "direct": "直接计分"}
 FIELD_LABELS = {"name": "名称", "weight": "权重", "nature": "性质", "dimensions": "维度", "applies_to": "适用类型",
                 "rule": "规则", "rated_by": "评价组", "full": "满分", "scale": "等级表", "description": "说明",
@@ -134,7 +133,7 @@ def _policy_rows(shares: list[Any]) -> list[dict[str, Any]]:
     rows = []
     for s in shares:
         types = s.unit_type or ""
-        rows.append({"type": UNIT_TYPES.get(types, types or _("未分类")), "units": s.units,
+        rows.append({"type": unit_type_label(types) or _("未分类"), "units": s.units,
                      "process": s.shares["process"] * 100, "result": s.shares["result"] * 100,
                      "untagged": s.shares["untagged"] * 100, "violations": s.violations})
     return rows
@@ -144,7 +143,7 @@ def _tree_context(version: LibraryVersion) -> dict[str, Any]:
     rows = selectors.version_rows(version=version)
     for r in rows:
         r.rule_text = "" if not r.is_leaf else rule_text(r.node)  # type: ignore[attr-defined]
-        r.applies = [UNIT_TYPES.get(t, t) for t in (r.node.applies_to or [])]  # type: ignore[attr-defined]
+        r.applies = [unit_type_label(t) for t in (r.node.applies_to or [])]  # type: ignore[attr-defined]
         r.layer_key = "leaf" if r.is_leaf else "top" if r.depth == 0 else "mid"  # type: ignore[attr-defined]
         r.layer = {"leaf": _("指标层"), "top": _("目标层"), "mid": _("准则层")}[r.layer_key]  # type: ignore[attr-defined]
         r.weight_text = f"{r.node.weight:g}"  # type: ignore[attr-defined]

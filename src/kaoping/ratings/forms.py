@@ -425,14 +425,20 @@ def _upload_dir() -> Path:
     return path
 
 
+def stash_key(directory: Path, suffix: str) -> str:
+    """A fresh key for a previewed file kept in ``directory``; files of previews nobody
+    imported within a day are removed on the way."""
+    cutoff = time.time() - 24 * 3600
+    for old in directory.glob(f"*{suffix}"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    return secrets.token_urlsafe(18)
+
+
 def stored_put(session: Any, rows: list[Row], name: str) -> str:
     """Keep checked rows for the import that follows the preview; the key for the form."""
     directory = _upload_dir()
-    cutoff = time.time() - 24 * 3600
-    for old in directory.glob("*.json"):  # previews nobody imported
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    key = secrets.token_urlsafe(18)
+    key = stash_key(directory, ".json")
     payload = {"name": name, "rows": [{"number": r.number, "data": r.data} for r in rows]}
     (directory / f"{key}.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
     keys = [k for k in session.get(_SESSION_KEY, []) if (directory / f"{k}.json").exists()][-4:]

@@ -15,8 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import secrets
-import time
 from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
 from typing import Any
@@ -28,7 +26,7 @@ from kaoping.accounts.permissions import require
 from kaoping.collection.uploads import open_workbook
 
 from . import pii, selectors, services
-from .forms import BEIJING, COMMENT_MAX
+from .forms import BEIJING, COMMENT_MAX, stash_key
 from .models import ONLINE_ITEMS, ONSITE_ITEMS, PROBLEM_TAGS, STAFF_CHANNELS, Level, RatingChannel
 from .services import RatingError
 
@@ -340,11 +338,7 @@ def _stash_dir() -> Path:
 def stash_put(session: Any, content: bytes, name: str) -> str:
     """Keep a checked file for the import that follows its preview; the key for the form."""
     directory = _stash_dir()
-    cutoff = time.time() - 24 * 3600
-    for old in directory.glob("*.xlsx"):  # previews nobody imported
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    key = secrets.token_urlsafe(18)
+    key = stash_key(directory, ".xlsx")
     (directory / f"{key}.xlsx").write_bytes(content)
     kept = {k: v for k, v in session.get(_SESSION_KEY, {}).items() if (directory / f"{k}.xlsx").exists()}
     session[_SESSION_KEY] = dict(list(kept.items())[-4:]) | {key: name}
