@@ -158,3 +158,28 @@ def post(port: int, path: str, body: dict, token: str, key: str | None = None,
         return resp.status, json.loads(resp.read() or b"{}")
     finally:
         conn.close()
+
+
+async def apost(port: int, path: str, body: dict, token: str, key: str | None = None,
+                timeout: float = 10.0) -> int:
+    """:func:`post` for an asyncio load generator: one request on a new connection; the status.
+
+    The answer is read to its end and must be JSON (a broken answer raises ``ValueError``).
+    """
+    import asyncio
+
+    data = json.dumps(body).encode()
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {token}\r\n" + (f"Idempotency-Key: {key}\r\n" if key else "")
+            + f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n")
+    reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), timeout)
+    try:
+        writer.write(head.encode() + data)
+        answer = await asyncio.wait_for(reader.read(), timeout)
+    finally:
+        writer.close()
+    status_line, _, rest = answer.partition(b"\r\n")
+    if not status_line.startswith(b"HTTP/1."):
+        raise ConnectionResetError("no HTTP answer")
+    json.loads(rest.partition(b"\r\n\r\n")[2] or b"{}")
+    return int(status_line.split()[1])

@@ -26,18 +26,19 @@ import writes one entry per batch of :data:`BATCH_ROWS` rows.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from kaoping.engine.errors import KaopingError
 
 from .models import LedgerEntry, LedgerHead
-from .sql import insert_row
+from .sql import LOCKED_HEAD, insert_row
 from .tables import canonical_json, id_ranges, merkle_root, table
 
 GENESIS = "0" * 64
@@ -133,6 +134,56 @@ def ledger_append(*, action: str, actor: str, object_type: str, object_id: str,
         cursor.execute(f"UPDATE {connection.ops.quote_name(LedgerHead._meta.db_table)} "
                        "SET seq = %s, hash = %s WHERE id = 1", [seq, digest])
     return entry  # type: ignore[return-value]
+
+
+def ledger_append_with(writes: Sequence[tuple[str, Sequence[Any]]], *, action: str, actor: str,
+                       object_type: str, object_id: str, rows: Sequence[Mapping[str, Any]] = (),
+                       data: Mapping[str, Any] | None = None) -> int | None:
+    """Run ``writes`` and append their entry in ONE statement (PostgreSQL); returns its seq.
+
+    Why: the hottest write, a rating through the API (R4.8), then costs one round trip
+    instead of eight, and the ledger lock is held for that statement and its commit
+    only. Each write is ``(sql, params)`` of the form ``INSERT ... SELECT ... FROM
+    ledger_head_locked`` (:func:`~kaoping.ledger.sql.insert_after_lock`): reading the
+    locked head makes every write wait for the lock, so this writer too locks the head
+    before any covered row. The entry's hash is computed by the database, over exactly
+    the envelope :func:`entry_hash` hashes (``seq`` and ``prev_hash`` are known only once
+    the lock is held). Outside a transaction the statement commits by itself; inside one
+    it runs in a savepoint, so a failed write leaves the caller's transaction usable.
+
+    Returns None, with nothing written, when the head row does not exist yet (a new
+    database): the caller then writes through the ordinary path, which creates it.
+
+    Examples
+    --------
+    >>> seq = ledger_append_with([insert_after_lock(rating)], action="rating.submit", actor="api",
+    ...                          object_type="rating", object_id="T1", rows=[...])  # doctest: +SKIP
+    """
+    if connection.vendor != "postgresql":
+        raise LedgerError("单语句写入仅用于 PostgreSQL", code="unsupported")
+    payload = canonical_json({**(data or {}), "rows": list(rows)})
+    created = timezone.now()
+    # the envelope is [seq, <middle>, prev_hash]: Python fixes the middle, the database the ends
+    middle = canonical_json([timestamp(created), actor, action, object_type, object_id, payload])[1:-1]
+    qn = connection.ops.quote_name
+    head, entries = qn(LedgerHead._meta.db_table), qn(LedgerEntry._meta.db_table)
+    ctes = [f"{LOCKED_HEAD} AS (SELECT seq + 1 AS seq, hash AS prev FROM {head} WHERE id = 1 FOR UPDATE)"]
+    params: list[Any] = []
+    for number, (sql, values) in enumerate(writes):
+        ctes.append(f"w{number} AS ({sql})")
+        params += values
+    ctes.append(
+        f"e AS (INSERT INTO {entries} (seq, created_at, actor, action, object_type, object_id, payload, "
+        f"prev_hash, hash) SELECT l.seq, %s, %s, %s, %s, %s, %s, l.prev, "
+        f"encode(sha256(convert_to('[' || l.seq::text || ',' || %s || ',\"' || l.prev || '\"]', 'UTF8')), 'hex') "
+        f"FROM {LOCKED_HEAD} l RETURNING seq, hash)")
+    params += [created, actor, action, object_type, object_id, payload, middle]
+    sql = f"WITH {', '.join(ctes)} UPDATE {head} SET seq = e.seq, hash = e.hash FROM e WHERE {head}.id = 1 RETURNING e.seq"
+    savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    with savepoint, connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def ledger_append_rowsets(*, action: str, actor: str, object_type: str, object_id: str,

@@ -51,3 +51,36 @@ def insert_row(obj: Model) -> Model:
     obj._state.adding = False
     obj._state.db = connection.alias
     return obj
+
+
+#: the name under which :func:`~kaoping.ledger.services.ledger_append_with` offers the
+#: locked ledger head to the writes it runs in the same statement
+LOCKED_HEAD = "ledger_head_locked"
+
+
+@cache
+def _after_lock_statement(model: type[Model], vendor: str, with_pk: bool) -> tuple[str, tuple[Field[Any, Any], ...]]:
+    opts = model._meta
+    fields = tuple(f for f in opts.concrete_fields if with_pk or not f.primary_key)
+    qn = connection.ops.quote_name
+    sql = (f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+           f"SELECT {', '.join(['%s'] * len(fields))} FROM {LOCKED_HEAD}")
+    return sql, fields
+
+
+def insert_after_lock(obj: Model) -> tuple[str, list[Any]]:
+    """``INSERT ... SELECT <obj's values> FROM ledger_head_locked`` and its parameters.
+
+    A write for :func:`~kaoping.ledger.services.ledger_append_with`: selecting from the
+    locked head makes PostgreSQL take the ledger lock before it writes the row. The
+    primary key is written when ``obj`` has one (reserved from its sequence), else the
+    column's default assigns it. Values are converted as :func:`insert_row` does.
+
+    Examples
+    --------
+    >>> sql, params = insert_after_lock(IdempotencyRecord(scope="token:1", key="k-1", ...))  # doctest: +SKIP
+    >>> sql.startswith('INSERT INTO "ratings_idempotencyrecord"')  # doctest: +SKIP
+    True
+    """
+    sql, fields = _after_lock_statement(type(obj), connection.vendor, obj.pk is not None)
+    return sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]

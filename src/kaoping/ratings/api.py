@@ -221,7 +221,7 @@ def rating_post(request: HttpRequest, payload: RatingIn,
     key = (idempotency_key or "").strip()[:200] or None
     # A replay needs no look-up first: its rating exists (409 below) or its key does
     # (IntegrityError below), and either way the stored answer is returned.
-    txn = selectors.transaction_get(payload.transaction)
+    txn, rating_id = selectors.transaction_get_reserving(payload.transaction)
     if txn is None:
         if key and (earlier := services.idempotent_answer(scope=scope, key=key)) is not None:
             return Status(earlier.status, earlier.body)
@@ -232,7 +232,7 @@ def rating_post(request: HttpRequest, payload: RatingIn,
             transaction=txn, level=payload.level, items=payload.items or {}, tags=payload.tags or [],
             comment=payload.comment or "", channel=payload.channel or "api", rater_phone=rater,
             by=None if isinstance(request.auth, ApiToken) else request.auth,  # type: ignore[attr-defined]
-            idempotency=(scope, key) if key else None, respond=selectors.rating_to_api,
+            idempotency=(scope, key) if key else None, respond=selectors.rating_to_api, rating_id=rating_id,
         )
     except (services.RatingError, IntegrityError) as exc:
         if key:  # a concurrent twin with the same key may have won: answer as it did

@@ -42,32 +42,49 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 def transaction_get(external_id: str) -> Transaction | None:
     """The transaction with this business id (None when unknown)."""
+    return _transaction_lookup(external_id, reserve=False)[0]
+
+
+def transaction_get_reserving(external_id: str) -> tuple[Transaction | None, int | None]:
+    """As :func:`transaction_get`, plus an id reserved for its rating (PostgreSQL, else None).
+
+    The API reserves the id in the same round trip as the look-up, so that
+    :func:`~kaoping.ratings.services.rating_submit` can write the rating in one
+    statement. A reserved id left unused is a gap in the ids, nothing more.
+    """
+    return _transaction_lookup(external_id, reserve=connection.vendor == "postgresql")
+
+
+def _transaction_lookup(external_id: str, *, reserve: bool) -> tuple[Transaction | None, int | None]:
     if not isinstance(external_id, str) or not external_id or len(external_id) > 128:
-        return None
+        return None, None
     # Plain SQL: the API looks one up per rating, and compiling the ORM query cost more
     # than running it (bench/bench_ratings_load.py).
-    sql, names, converters = _transaction_by_id_sql(connection.vendor)
+    sql, names, converters = _transaction_by_id_sql(connection.vendor, reserve)
     with connection.cursor() as cursor:
         cursor.execute(sql, [external_id])
         row = cursor.fetchone()
     if row is None:
-        return None
-    values = list(row)
+        return None, None
+    values = list(row[:len(names)])
     for i, col, functions in converters:  # what the ORM's compiler applies (e.g. SQLite datetimes)
         for convert in functions:
             values[i] = convert(values[i], col, connection)
-    return Transaction.from_db(connection.alias, names, values)
+    return Transaction.from_db(connection.alias, names, values), (int(row[-1]) if reserve else None)
 
 
 @cache
-def _transaction_by_id_sql(vendor: str) -> tuple[str, list[str], list[tuple[int, Any, list[Any]]]]:
+def _transaction_by_id_sql(vendor: str, reserve: bool) -> tuple[str, list[str], list[tuple[int, Any, list[Any]]]]:
     qn = connection.ops.quote_name
     table = Transaction._meta.db_table
     fields = Transaction._meta.concrete_fields
     cols = [f.get_col(table) for f in fields]
     converters = [(i, c, connection.ops.get_db_converters(c) + c.get_db_converters(connection))
                   for i, c in enumerate(cols)]
-    return (f"SELECT {', '.join(qn(f.column) for f in fields)} FROM {qn(table)} WHERE {qn('external_id')} = %s",
+    select = ", ".join(qn(f.column) for f in fields)
+    if reserve:  # evaluated for the matching row only: an unknown id reserves nothing
+        select += f", nextval(pg_get_serial_sequence('{qn(Rating._meta.db_table)}', 'id'))"
+    return (f"SELECT {select} FROM {qn(table)} WHERE {qn('external_id')} = %s",
             [f.attname for f in fields], [x for x in converters if x[2]])
 
 

@@ -2,10 +2,13 @@
 
 Every service is keyword-only and atomic, validates first and writes after, and
 appends to the ledger in the same transaction for every rating, case step and appeal
-decision. Lock order, to keep concurrent writers free of deadlocks: rows of this app
-first (the rating, the case, the summary rows in the order window → staff → item),
-the ledger head (:func:`~kaoping.ledger.services.ledger_lock`) last, just before the
-commit — so the single ledger lock is held for three statements and the commit only.
+decision. Lock order, to keep concurrent writers free of deadlocks: the ledger head
+(:func:`~kaoping.ledger.services.ledger_lock`) first, then rows of this app (the
+rating, the case, the summary rows in the order window → staff → item). Every writer
+of ratings and summary rows holds the ledger lock, so the row locks after it are never
+contended. The common rating — not a bad one, on PostgreSQL — is written in one
+statement with its ledger entry (:func:`_rating_write_one_statement`), so the ledger
+lock is held for that statement and its commit only.
 
 Errors are :class:`RatingError` with a code the API maps to a status
 (:data:`ERROR_STATUS`); nothing is written when one is raised.
@@ -32,11 +35,13 @@ from kaoping.engine.errors import CalendarError, KaopingError
 from kaoping.ledger.services import (
     actor_of,
     ledger_append,
+    ledger_append_with,
     ledger_append_rowsets,
+    ledger_lock,
     rowset,
     rowset_from_db,
 )
-from kaoping.ledger.sql import insert_row
+from kaoping.ledger.sql import LOCKED_HEAD, insert_after_lock, insert_row
 from kaoping.ledger.tables import canonical_json, table
 
 from . import pii
@@ -154,23 +159,44 @@ def _summary_add(rows: Sequence[Mapping[str, Any]]) -> None:
     """
     if not rows:
         return
-    columns = tuple(sorted({c for r in rows for c in r} - {"period", "kind", "key", "hall_id"}))
+    ledger_lock()  # writers of summary rows hold the ledger lock first (module docstring)
+    columns = _summary_columns(rows)
     params = []
     for r in rows:
-        params += [r["period"], r["kind"], r["key"], r.get("hall_id", 0), *(r.get(c, 0) for c in columns)]
+        params += _summary_params(r, columns)
     with connection.cursor() as cursor:
         cursor.execute(_summary_upsert_sql(columns, len(rows)), params)
 
 
+def _summary_after_lock(rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Any]]]:
+    """The upserts of ``rows`` as writes for :func:`ledger_append_with` (one per row)."""
+    columns = _summary_columns(rows)
+    sql = _summary_upsert_sql(columns, 1, after_lock=True)
+    return [(sql, _summary_params(r, columns)) for r in rows]
+
+
+def _summary_columns(rows: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    return tuple(sorted({c for r in rows for c in r} - {"period", "kind", "key", "hall_id"}))
+
+
+def _summary_params(row: Mapping[str, Any], columns: tuple[str, ...]) -> list[Any]:
+    return [row["period"], row["kind"], row["key"], row.get("hall_id", 0), *(row.get(c, 0) for c in columns)]
+
+
 @functools.cache
-def _summary_upsert_sql(columns: tuple[str, ...], count: int) -> str:
-    """The upsert text for ``count`` rows of ``columns`` (built once: every rating runs it)."""
+def _summary_upsert_sql(columns: tuple[str, ...], count: int, after_lock: bool = False) -> str:
+    """The upsert text for ``count`` rows of ``columns`` (built once: every rating runs it).
+
+    ``after_lock``: one row, selected from the locked ledger head (see
+    :func:`~kaoping.ledger.sql.insert_after_lock`).
+    """
     names = ["period", "kind", "key", "hall_id", *columns]
     qn = connection.ops.quote_name
     t = qn(RatingSummary._meta.db_table)
-    values = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * count)
+    marks = ", ".join(["%s"] * len(names))
+    source = f"SELECT {marks} FROM {LOCKED_HEAD}" if after_lock else "VALUES " + ", ".join([f"({marks})"] * count)
     updates = ", ".join(f"{qn(c)} = {t}.{qn(c)} + excluded.{qn(c)}" for c in columns)
-    return (f"INSERT INTO {t} ({', '.join(qn(n) for n in names)}) VALUES {values} "
+    return (f"INSERT INTO {t} ({', '.join(qn(n) for n in names)}) {source} "
             f"ON CONFLICT ({qn('period')}, {qn('kind')}, {qn('key')}) DO UPDATE SET {updates}")
 
 
@@ -381,6 +407,7 @@ def _same_or_conflict(existing: Transaction, digest: str) -> Transaction:
 
 @db_transaction.atomic
 def _transaction_create(*, clean: dict[str, Any], digest: str, source: str) -> Transaction:
+    ledger_lock()
     hall = _ensure(Hall, {"code": clean["hall"]}, {"name": clean["hall"], "confirmed": False})
     window = _ensure(Window, {"hall": hall, "code": clean["window"]}, {"name": clean["window"], "confirmed": False})
     staff = None
@@ -458,23 +485,30 @@ def rating_submit(*, transaction: Transaction, level: int, items: Mapping[str, i
                   tags: Sequence[str] | None = None, comment: str = "", channel: str,
                   rater_phone: str | None = None, device: str | None = None, by: Any = None,
                   now: dt.datetime | None = None, idempotency: tuple[str, str] | None = None,
-                  respond: Any = None) -> Rating:
+                  respond: Any = None, rating_id: int | None = None) -> Rating:
     """Record the one rating of ``transaction`` (R4.2) and, for a bad one, open its case.
 
     Raises ``already_rated`` (409) when the transaction has a rating, ``rating_closed``
     (422) when its rating window has passed, ``invalid`` (422) for a bad field. Staff
     entering a rating on a citizen's behalf (SMS, hotline, paper) need ``ratings.enter``.
     ``idempotency`` = (caller, key): the answer ``respond(rating)`` is stored with the
-    rating, in the same transaction.
+    rating, in the same transaction. ``rating_id``: an id reserved from the ratings'
+    sequence (:func:`~kaoping.ratings.selectors.transaction_get`), which lets a rating
+    that opens no case be written in one statement.
     """
     clean = rating_validate(transaction=transaction, level=level, items=items, tags=tags, comment=comment,
                             channel=channel, rater_phone=rater_phone, now=now)
     if channel in STAFF_CHANNELS and by is not None:
         require(by, "ratings.enter")
+    rating = _rating_new(transaction=transaction, clean=clean, device=device, by=by, now=now or timezone.now())
     # no "already rated?" query first: the unique constraint answers it, one round trip fewer
     try:
-        return _rating_create(transaction=transaction, clean=clean, device=device, by=by, now=now,
-                              idempotency=idempotency, respond=respond)
+        if (rating_id is not None and rating.level not in BAD_LEVELS and connection.vendor == "postgresql"
+                and _rating_write_one_statement(rating, rating_id=rating_id, by=by, idempotency=idempotency,
+                                                respond=respond)):
+            return rating
+        return _rating_create(rating=rating, transaction=transaction, by=by, idempotency=idempotency,
+                              respond=respond)
     except IntegrityError:
         if Rating.objects.filter(transaction_id=transaction.pk).exists():
             raise RatingError(f"办件 {transaction.external_id} 已评价，不能重复评价", code="already_rated",
@@ -482,13 +516,12 @@ def rating_submit(*, transaction: Transaction, level: int, items: Mapping[str, i
         raise
 
 
-@db_transaction.atomic
-def _rating_create(*, transaction: Transaction, clean: dict[str, Any], device: str | None, by: Any,
-                   now: dt.datetime | None, idempotency: tuple[str, str] | None, respond: Any) -> Rating:
-    now = now or timezone.now()
+def _rating_new(*, transaction: Transaction, clean: dict[str, Any], device: str | None, by: Any,
+                now: dt.datetime) -> Rating:
+    """The rating row to write, from validated values (not saved)."""
     phone = clean["phone"]
     user = by if by is not None and getattr(by, "pk", None) is not None else None
-    rating = Rating(
+    return Rating(
         transaction=transaction, level=clean["level"], items=clean["items"], tags=clean["tags"],
         comment=clean["comment"], channel=clean["channel"], rated_at=now, period=month_start(now),
         hall_id=transaction.hall_id, window_id=transaction.window_id, staff_id=transaction.staff_id,
@@ -499,22 +532,58 @@ def _rating_create(*, transaction: Transaction, clean: dict[str, Any], device: s
         device_hash=hashlib.sha256(device.encode()).hexdigest() if device else "",
         entered_by=user,
     )
-    insert_row(rating)  # the hot path of the API: see kaoping.ledger.sql
+
+
+def _rating_idempotency(rating: Rating, idempotency: tuple[str, str], respond: Any) -> IdempotencyRecord:
+    scope, key = idempotency
+    return IdempotencyRecord(scope=scope, key=key, endpoint="ratings", status=201,
+                             body=respond(rating) if respond else {"id": rating.pk})
+
+
+def _rating_entry(rating: Rating, by: Any, rows: list[dict[str, Any]], case: BadRatingCase | None) -> dict[str, Any]:
+    return {"action": "rating.submit", "actor": actor_of(by, rating.channel), "object_type": "rating",
+            "object_id": rating.transaction.external_id, "rows": rows,
+            "data": {"level": rating.level, "channel": rating.channel, "case": case.pk if case else None}}
+
+
+def _rating_write_one_statement(rating: Rating, *, rating_id: int, by: Any,
+                                idempotency: tuple[str, str] | None, respond: Any) -> bool:
+    """Write a rating that opens no case, its summary rows, its stored answer and its
+    ledger entry in one statement (PostgreSQL; see :func:`ledger_append_with`).
+
+    The same rows and entry as :func:`_rating_create`. False, with nothing written,
+    when the ledger has no head row yet.
+    """
+    rating.pk = rating_id
+    writes = [insert_after_lock(rating)]
+    writes += _summary_after_lock(_summary_rows(
+        period=rating.period, window_id=rating.window_id, hall_id=rating.hall_id, staff_id=rating.staff_id,
+        item_id=rating.service_item_id, deltas=_rating_deltas(rating)))
+    if idempotency is not None:
+        writes.append(insert_after_lock(_rating_idempotency(rating, idempotency, respond)))
+    if ledger_append_with(writes, **_rating_entry(rating, by, [_ledger_row("rating", rating)], None)) is None:
+        rating.pk = None
+        return False
+    rating._state.adding, rating._state.db = False, connection.alias
+    return True
+
+
+@db_transaction.atomic
+def _rating_create(*, rating: Rating, transaction: Transaction, by: Any, idempotency: tuple[str, str] | None,
+                   respond: Any) -> Rating:
+    ledger_lock()
+    insert_row(rating)
     rows = [_ledger_row("rating", rating)]
     case = None
     if rating.level in BAD_LEVELS:
-        case = _case_open(rating=rating, transaction=transaction, now=now)
+        case = _case_open(rating=rating, transaction=transaction, now=rating.rated_at)
         rows.append(_ledger_row("rating_case", case))
     _summary_add(_summary_rows(period=rating.period, window_id=rating.window_id, hall_id=rating.hall_id,
                                staff_id=rating.staff_id, item_id=rating.service_item_id,
                                deltas=_rating_deltas(rating)))
     if idempotency is not None:
-        scope, key = idempotency
-        insert_row(IdempotencyRecord(scope=scope, key=key, endpoint="ratings", status=201,
-                                     body=respond(rating) if respond else {"id": rating.pk}))
-    ledger_append(action="rating.submit", actor=actor_of(by, clean["channel"]), object_type="rating",
-                  object_id=transaction.external_id, rows=rows,
-                  data={"level": rating.level, "channel": rating.channel, "case": case.pk if case else None})
+        insert_row(_rating_idempotency(rating, idempotency, respond))
+    ledger_append(**_rating_entry(rating, by, rows, case))
     return rating
 
 
@@ -590,6 +659,7 @@ def case_advance(*, case: BadRatingCase, action: str, note: str = "", verdict: s
     rectification. Closing counts the rating as rectified in the statistics.
     """
     _case_access(case, by)
+    ledger_lock()
     case = BadRatingCase.objects.select_for_update().select_related("rating").get(pk=case.pk)
     now = now or timezone.now()
     if action not in CASE_ACTIONS:
@@ -663,6 +733,7 @@ def appeal_file(*, rating: Rating, reason: str, evidence: str = "", by: Any,
     require(by, "cases.handle")
     reason = _text(reason, "reason", max_length=NOTE_MAX)
     evidence = _text(evidence, "evidence", max_length=NOTE_MAX, required=False)
+    ledger_lock()
     rating = Rating.objects.select_for_update().get(pk=rating.pk)
     if rating.level not in BAD_LEVELS or rating.is_default:
         raise RatingError("只能对差评提出申诉", code="conflict", location="rating")
@@ -687,6 +758,7 @@ def appeal_decide(*, appeal: Appeal, uphold: bool, note: str, by: Any,
     """A reviewer decides; only an upheld appeal excludes the rating, in the ledger."""
     require(by, "appeals.decide")
     note = _text(note, "note", max_length=NOTE_MAX)
+    ledger_lock()
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
     if appeal.status != AppealStatus.PENDING:
         raise RatingError("该申诉已复核", code="conflict")
