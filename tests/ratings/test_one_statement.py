@@ -16,7 +16,13 @@ from kaoping.ledger.selectors import ledger_verify
 from kaoping.ledger.services import GENESIS, entry_hash, timestamp
 from kaoping.ratings import selectors
 from kaoping.ratings.models import BadRatingCase, IdempotencyRecord, Rating, RatingSummary
-from kaoping.ratings.services import appeal_decide, appeal_file, case_advance, rating_submit, transaction_receive
+from kaoping.ratings.services import (
+    appeal_decide,
+    appeal_file,
+    case_advance,
+    rating_submit,
+    transaction_receive,
+)
 
 from .conftest import make_user, txn_payload
 

@@ -35,8 +35,8 @@ from kaoping.engine.errors import CalendarError, KaopingError
 from kaoping.ledger.services import (
     actor_of,
     ledger_append,
-    ledger_append_with,
     ledger_append_rowsets,
+    ledger_append_with,
     ledger_lock,
     rowset,
     rowset_from_db,
