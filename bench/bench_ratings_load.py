@@ -79,6 +79,10 @@ async def load(port: int, token: str, ids: list[str], total: int, lat: list[floa
                     break
                 except OSError:
                     await asyncio.sleep(0.05 * (attempt + 1))
+                except ValueError as exc:  # an answer that is not JSON: counted under status -1
+                    print(exc, file=sys.stderr)
+                    status = -1
+                    break
             lat.append(time.perf_counter() - t0)
             codes[status] = codes.get(status, 0) + 1
 

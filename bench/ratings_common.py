@@ -181,5 +181,8 @@ async def apost(port: int, path: str, body: dict, token: str, key: str | None = 
     status_line, _, rest = answer.partition(b"\r\n")
     if not status_line.startswith(b"HTTP/1."):
         raise ConnectionResetError("no HTTP answer")
-    json.loads(rest.partition(b"\r\n\r\n")[2] or b"{}")
+    try:
+        json.loads(rest.partition(b"\r\n\r\n")[2] or b"{}")
+    except ValueError:
+        raise ValueError(f"not a JSON answer: {answer[:600]!r}") from None
     return int(status_line.split()[1])

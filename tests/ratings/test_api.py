@@ -42,6 +42,10 @@ def test_it_creates_a_transaction_and_masks_the_applicant(api):
     assert body["applicant"] == {"name": "张*", "phone": "138****8000"}
     t = Transaction.objects.get()
     assert "13800138000" not in str(t.__dict__.values())
+    # the signed link for the applicant's SMS opens the mobile rating page of this transaction
+    assert body["rating_url"].startswith("http://testserver/r/")
+    page = api.client.get(body["rating_url"].removeprefix("http://testserver"))
+    assert page.status_code == 200 and "ITEM1" in page.content.decode() and "非常满意" in page.content.decode()
 
 
 def test_it_answers_200_for_the_same_transaction_again(api, txn):
@@ -155,6 +159,13 @@ def test_an_expired_rating_window_is_422(api):
 def test_an_oversized_body_is_413(api, txn):
     before = row_counts()
     assert_error(api.post("/ratings", {**RATING, "comment": "长" * 40_000}), 413, "payload_too_large")
+    assert row_counts() == before
+
+
+def test_a_chunked_body_without_a_length_is_411(api, txn):
+    """WSGI reads no chunked body: it is refused by name, not taken for an empty one."""
+    before = row_counts()
+    assert_error(api.post("/ratings", RATING, **{"Transfer-Encoding": "chunked"}), 411, "length_required")
     assert row_counts() == before
 
 

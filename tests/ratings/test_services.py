@@ -15,6 +15,7 @@ from kaoping.ledger.models import LedgerEntry
 from kaoping.ledger.selectors import ledger_verify
 from kaoping.ratings import comments, integrity, pii, selectors, stats
 from kaoping.ratings.models import (
+    ApiToken,
     Appeal,
     BadRatingCase,
     CaseStatus,
@@ -30,6 +31,7 @@ from kaoping.ratings.services import (
     appeal_decide,
     appeal_file,
     case_advance,
+    cases_check_deadlines,
     month_start,
     rating_submit,
     ratings_default_fill,
@@ -180,8 +182,12 @@ def test_only_an_upheld_appeal_excludes_a_rating_and_the_ledger_says_so(contact,
     appeal_decide(appeal=appeal, uphold=True, note="核实为误评", by=supervisor)
     assert Rating.objects.get(pk=case.rating_id).excluded
     assert stats.window_stats(period) == []
+    closed = BadRatingCase.objects.get(pk=case.pk)  # closed by the decision, never left overdue
+    assert closed.status == CaseStatus.CLOSED and closed.closed_at is not None and "核实为误评" in closed.reply
+    late = working_deadline(timezone.now(), 40)
+    assert cases_check_deadlines(today=late) == {"plan_overdue": 0, "done_overdue": 0, "open": 0}
     entry = LedgerEntry.objects.filter(action="appeal.decide").get()
-    assert '"upheld":true' in entry.payload
+    assert '"upheld":true' in entry.payload and '"t":"rating_case"' in entry.payload
     assert ledger_verify().ok
     assert stats.window_stats(period) == stats.window_stats_from_raw(period)
 
@@ -317,6 +323,9 @@ def test_token_create_prints_the_token_alone_on_the_last_line(capsys):
     from kaoping.ratings.services import token_authenticate
 
     assert token_authenticate(token).name == "社保系统"
+    stored = ApiToken.objects.get(name="社保系统")  # only a digest is kept, and the last use
+    assert token not in str(stored.__dict__.values()) and len(stored.token_hash) == 64
+    assert stored.last_used_at is not None and timezone.now() - stored.last_used_at < dt.timedelta(minutes=1)
     call_command("token", "list")
     call_command("token", "revoke", "社保系统")
     assert token_authenticate(token) is None

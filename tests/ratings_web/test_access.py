@@ -27,6 +27,11 @@ OFFICE_PAGES = {
     "/ratings/import/template.xlsx": {"office"},
     "/ratings/cases/": {"office", "unit_contact"},
     "/ratings/appeals/": {"office", "supervisor"},
+    "/ratings/settings/": {"office"},
+    "/ratings/registers/windows/new/": {"office"},
+    "/ratings/registers/halls/new/": {"office"},
+    "/ratings/registers/staff/new/": {"office"},
+    "/ratings/registers/items/new/": {"office"},
 }
 
 
@@ -61,11 +66,20 @@ def test_a_contact_of_another_unit_gets_404_for_a_case(login: Any, hall: Any) ->
     assert client.get(f"/ratings/cases/{hall['case9'].pk}/").status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/public/windows/", "/public/windows/H1/W1/", "/kiosk/H1/W1/"])
+@pytest.mark.parametrize("path", ["/public/windows/", "/public/windows/H1/W1/", "kiosk"])
 def test_public_pages_open_for_everyone(client: Any, login: Any, hall: Any, path: str) -> None:
+    from kaoping.ratings.views import kiosk_path
+
+    path = kiosk_path("H1", "W1") if path == "kiosk" else path
     assert client.get(path).status_code == 200
     for role in ALL:
         assert login(role).get(path).status_code == 200
+
+
+def test_the_kiosk_without_its_key_is_refused_for_everyone(client: Any, login: Any, hall: Any) -> None:
+    assert client.get("/kiosk/H1/W1/").status_code == 403
+    for role in ALL:
+        assert login(role).get("/kiosk/H1/W1/").status_code == 403
 
 
 @pytest.mark.parametrize("path, data", [
@@ -74,11 +88,22 @@ def test_public_pages_open_for_everyone(client: Any, login: Any, hall: Any, path
     ("/ratings/cases/{c}/appeal/", {"reason": "x"}),
     ("/ratings/appeals/1/decide/", {"a1-decision": "reject", "a1-note": "x"}),
     ("/ratings/entry/", {"transaction": "T3", "channel": "hotline", "level": "5"}),
+    ("/ratings/registers/windows/new/", {"hall": "{h}", "code": "W7", "name": "新窗口"}),
+    ("/ratings/registers/windows/{w}/", {"name": "新名称", "unit": "{u}"}),
+    ("/ratings/settings/", {"rating_days": "9"}),
+    ("/ratings/flags/{f}/decide/", {"f{f}-status": "dismissed", "f{f}-note": "x"}),
 ])
 def test_posts_need_the_capability(client: Any, login: Any, hall: Any, path: str, data: dict) -> None:
     from .conftest import row_counts
 
-    path = path.format(w=hall["t1"].window.pk, c=hall["case"].pk)
+    from kaoping.ratings.models import RatingFlag
+
+    flag = RatingFlag.objects.create(kind="late", subject="window:1", period=hall["t1"].period,
+                                     explanation="x", window=hall["t1"].window)
+    ids = {"w": hall["t1"].window.pk, "c": hall["case"].pk, "h": hall["t1"].hall.pk, "u": hall["t1"].hall.unit_id,
+           "f": flag.pk}
+    path = path.format(**ids)
+    data = {k.format(**ids): v.format(**ids) for k, v in data.items()}
     before = row_counts()
     assert client.post(path, data).status_code == 302  # anonymous → log-in
     evaluator = login("evaluator")

@@ -9,12 +9,13 @@ import pytest
 from django.utils import timezone
 
 from kaoping.ratings.models import Rating
-from kaoping.ratings.views import link_token
+from kaoping.ratings.views import kiosk_path, link_token
 
 from .conftest import rate, row_counts, txn
 
 pytestmark = pytest.mark.django_db
 
+KIOSK = kiosk_path("H1", "W1")  # the window terminal's address, with its key
 LEVELS = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
 
 
@@ -145,7 +146,7 @@ def test_the_pages_work_without_javascript_and_load_nothing_from_outside(client:
 def test_the_kiosk_waits_when_nothing_was_served(client: Any, db: Any) -> None:
     t = txn("T1")
     rate(t, 5)
-    response = client.get("/kiosk/H1/W1/")
+    response = client.get(KIOSK)
     html = response.content.decode()
     assert response.status_code == 200
     assert "暂无待评价的办件" in html and 'http-equiv="refresh"' in html
@@ -155,35 +156,35 @@ def test_the_kiosk_waits_when_nothing_was_served(client: Any, db: Any) -> None:
 def test_the_kiosk_shows_the_transaction_just_served_and_records_the_kiosk_channel(client: Any, db: Any) -> None:
     txn("EARLIER", hours_ago=0.3)
     txn("JUST", hours_ago=0.05)
-    html = client.get("/kiosk/H1/W1/").content.decode()
+    html = client.get(KIOSK).content.decode()
     assert link_token("JUST") in html and link_token("EARLIER") not in html
-    response = client.post("/kiosk/H1/W1/", {"token": link_token("JUST"), "level": "3"})
+    response = client.post(KIOSK, {"token": link_token("JUST"), "level": "3"})
     assert response.status_code == 200 and "感谢您的评价" in response.content.decode()
     rating = Rating.objects.get()
     assert (rating.transaction.external_id, rating.level, rating.channel) == ("JUST", 3, "kiosk")
-    assert link_token("EARLIER") in client.get("/kiosk/H1/W1/").content.decode()
+    assert link_token("EARLIER") in client.get(KIOSK).content.decode()
 
 
 def test_the_kiosk_does_not_show_old_transactions(client: Any, db: Any) -> None:
     txn("YESTERDAY", hours_ago=20)
-    assert "暂无待评价的办件" in client.get("/kiosk/H1/W1/").content.decode()
+    assert "暂无待评价的办件" in client.get(KIOSK).content.decode()
 
 
 def test_the_kiosk_refuses_a_transaction_of_another_window(client: Any, db: Any) -> None:
     txn("T1")
     txn("OTHER", window="W2")
-    response = client.post("/kiosk/H1/W1/", {"token": link_token("OTHER"), "level": "5"})
+    response = client.post(KIOSK, {"token": link_token("OTHER"), "level": "5"})
     assert response.status_code == 302
     assert Rating.objects.count() == 0
 
 
 def test_the_kiosk_asks_for_a_level(client: Any, db: Any) -> None:
     txn("T1")
-    response = client.post("/kiosk/H1/W1/", {"token": link_token("T1")})
+    response = client.post(KIOSK, {"token": link_token("T1")})
     assert response.status_code == 400 and "请选择一项评价后再提交" in response.content.decode()
     assert Rating.objects.count() == 0
 
 
 def test_the_kiosk_of_an_unknown_window_says_so(client: Any, db: Any) -> None:
-    response = client.get("/kiosk/H1/NOPE/")
+    response = client.get(kiosk_path("H1", "NOPE"))
     assert response.status_code == 404 and "窗口不存在" in response.content.decode()

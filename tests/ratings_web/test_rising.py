@@ -1,5 +1,6 @@
 """Rising complaints (R5.6): a window's 差评 rising three months running, or jumping above
-the average of the three months before; known answers, and the dashboard shows them."""
+the average of the three months before; known answers, and the dashboard shows them
+(stored as flags by the scan it runs)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from kaoping.ratings import integrity
-from kaoping.ratings.models import Rating
+from kaoping.ratings.models import FlagKind, Rating, RatingFlag, Window
 from kaoping.ratings.services import month_start
 
 from .conftest import rate, row_counts, txn
@@ -112,6 +113,8 @@ def test_a_window_with_rising_complaints_is_found_with_its_numbers(months: Any) 
 
 def test_the_dashboard_shows_it_beside_the_integrity_flags_and_changes_no_rating(months: Any, users: Any,
                                                                                  client: Any) -> None:
+    """The dashboard scans a month not scanned lately: the rising complaints (and W1's
+    inspection warning, 40 then 20) are stored as flags; no rating or statistic changes."""
     levels = dict(Rating.objects.values_list("pk", "level"))
     before = row_counts()
     client.force_login(users["office"])
@@ -119,7 +122,18 @@ def test_the_dashboard_shows_it_beside_the_integrity_flags_and_changes_no_rating
     assert "差评上升" in html and "评价异常线索" in html
     assert "H1 · W1" in html and "差评 4 / 评价 5（80.0%）" in html
     assert "H1 · W2" not in html.split('id="flags-title"')[1]
-    assert row_counts() == before and dict(Rating.objects.values_list("pk", "level")) == levels
+    w1 = Window.objects.get(code="W1")
+    assert sorted(RatingFlag.objects.values_list("kind", "subject")) == [
+        (FlagKind.INSPECTION, f"window:{w1.pk}"), (FlagKind.RISING, f"window:{w1.pk}")]
+    rising = RatingFlag.objects.get(kind=FlagKind.RISING)
+    assert rising.explanation == integrity.rising_complaints(period=month_start(timezone.now()))[0]["explanation"]
+    assert rising.numbers["rules"] == ["rise_count", "rise_rate", "jump_count", "jump_rate"]
+    after = row_counts()
+    assert after.pop("ratings.RatingFlag") == 2 and before.pop("ratings.RatingFlag") == 0
+    assert after == before and dict(Rating.objects.values_list("pk", "level")) == levels
+    RatingFlag.objects.all().delete()
+    client.get("/ratings/")  # scanned a moment ago: not again, so nothing is stored anew
+    assert not RatingFlag.objects.exists()
 
 
 def test_with_the_default_thresholds_five_ratings_a_month_are_too_few(months: Any, settings: Any) -> None:

@@ -38,7 +38,7 @@ from django.utils import timezone
 from kaoping.engine.errors import KaopingError
 
 from .models import LedgerEntry, LedgerHead
-from .sql import LOCKED_HEAD, insert_row
+from .sql import LOCKED_HEAD, insert_row, prepared_cursor, typed
 from .tables import canonical_json, id_ranges, merkle_root, table
 
 GENESIS = "0" * 64
@@ -148,7 +148,8 @@ def ledger_append_with(writes: Sequence[tuple[str, Sequence[Any]]], *, action: s
     locked head makes every write wait for the lock, so this writer too locks the head
     before any covered row. The entry's hash is computed by the database, over exactly
     the envelope :func:`entry_hash` hashes (``seq`` and ``prev_hash`` are known only once
-    the lock is held). Outside a transaction the statement commits by itself; inside one
+    the lock is held). The statement is prepared once per connection
+    (:func:`~kaoping.ledger.sql.prepared_cursor`), so its placeholders are typed. Outside a transaction the statement commits by itself; inside one
     it runs in a savepoint, so a failed write leaves the caller's transaction usable.
 
     Returns None, with nothing written, when the head row does not exist yet (a new
@@ -172,15 +173,16 @@ def ledger_append_with(writes: Sequence[tuple[str, Sequence[Any]]], *, action: s
     for number, (sql, values) in enumerate(writes):
         ctes.append(f"w{number} AS ({sql})")
         params += values
+    given = ("created_at", "actor", "action", "object_type", "object_id", "payload")
     ctes.append(
-        f"e AS (INSERT INTO {entries} (seq, created_at, actor, action, object_type, object_id, payload, "
-        f"prev_hash, hash) SELECT l.seq, %s, %s, %s, %s, %s, %s, l.prev, "
-        f"encode(sha256(convert_to('[' || l.seq::text || ',' || %s || ',\"' || l.prev || '\"]', 'UTF8')), 'hex') "
-        f"FROM {LOCKED_HEAD} l RETURNING seq, hash)")
+        f"e AS (INSERT INTO {entries} (seq, {', '.join(given)}, prev_hash, hash) "
+        f"SELECT l.seq, {', '.join(typed(LedgerEntry._meta.get_field(name)) for name in given)}, l.prev, "
+        f"encode(sha256(convert_to('[' || l.seq::text || ',' || %s::text || ',\"' || l.prev || '\"]', 'UTF8')), "
+        f"'hex') FROM {LOCKED_HEAD} l RETURNING seq, hash)")
     params += [created, actor, action, object_type, object_id, payload, middle]
     sql = f"WITH {', '.join(ctes)} UPDATE {head} SET seq = e.seq, hash = e.hash FROM e WHERE {head}.id = 1 RETURNING e.seq"
     savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
-    with savepoint, connection.cursor() as cursor:
+    with savepoint, prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return None if row is None else int(row[0])

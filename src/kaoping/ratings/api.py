@@ -40,7 +40,10 @@ class ApiError(Exception):
 
 
 def body_limit(request: HttpRequest) -> None:
-    """First 'auth' step: refuse an oversized body before anything reads it (413)."""
+    """First 'auth' step: refuse an oversized body before anything reads it (413), and a
+    body without a length (``Transfer-Encoding: chunked``, 411), which WSGI leaves unread."""
+    if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+        raise ApiError(411, "length_required", "请求须带 Content-Length（不支持分块传输）")
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -135,6 +138,7 @@ class TransactionOut(Schema):
     on_the_spot: bool
     waiting_minutes: float | None
     rate_until: str
+    rating_url: str = Field(..., description="该办件的评价链接（已签名，免登录）：用于短信或二维码，发给办事人")
 
 
 class RaterIn(Schema):
@@ -195,7 +199,7 @@ class PeriodQuery(Schema):
     period: str = Field(..., pattern=r"^\d{4}-\d{2}$", description="统计月份 YYYY-MM（北京时间，按评价时间）")
 
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 413: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 411: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
 
 # --------------------------------------------------------------------------- endpoints
@@ -209,7 +213,10 @@ def transaction_post(request: HttpRequest, payload: TransactionIn):
         txn, created = services.transaction_receive(data=payload.model_dump(), source=_source(request))
     except services.RatingError as exc:
         raise _api_error(exc) from None
-    return Status(201 if created else 200, selectors.transaction_to_api(txn))
+    from .views import rating_path  # the signed link the mobile rating page checks
+
+    body = {**selectors.transaction_to_api(txn), "rating_url": request.build_absolute_uri(rating_path(txn.external_id))}
+    return Status(201 if created else 200, body)
 
 
 @router.post("/ratings", auth=_auth("ratings.enter"), response={201: RatingOut, 404: ErrorOut, 409: ErrorOut,

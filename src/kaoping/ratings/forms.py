@@ -12,24 +12,35 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.core import validators
+from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from kaoping.org.models import Unit
 
 from .models import (
     ONLINE_ITEMS,
     ONSITE_ITEMS,
     PROBLEM_TAGS,
     STAFF_CHANNELS,
+    Hall,
     Level,
     RatingChannel,
+    RatingPolicy,
+    ServiceItem,
+    StaffMember,
     Verdict,
+    Window,
 )
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -112,13 +123,15 @@ class StaffEntryForm(RatingForm):
                                   help_text=_("实名评价时填写；差评将据此回访，页面只显示脱敏号码。"))
     field_order = ["transaction", "channel", "level", "rater_phone", "tags", "comment"]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # sub-items depend on the transaction's channel, unknown until it is looked up:
-        # staff entry offers the union, and the service refuses the ones that do not apply
-        super().__init__(*args, **kwargs)
-        for code in list(self.item_codes):
-            del self.fields[f"item_{code}"]
-        self.item_codes = []
+    def __init__(self, *args: Any, online: bool | None = None, **kwargs: Any) -> None:
+        # sub-items depend on the transaction's channel (online: 一事一评, else on site):
+        # the page looks the transaction up first and passes ``online``; while it is
+        # unknown (None) no sub-item is offered
+        super().__init__(*args, online=bool(online), **kwargs)
+        if online is None:
+            for code in self.item_codes:
+                del self.fields[f"item_{code}"]
+            self.item_codes = []
 
 
 class UploadForm(forms.Form):
@@ -160,6 +173,121 @@ class NameForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=200, error_messages={"required": _("请填写名称。")})
 
 
+#: register name in the pages and URLs → the ``kind`` of :func:`~kaoping.ratings.services.register_create`
+REGISTER_KINDS: dict[str, str] = {"halls": "hall", "windows": "window", "staff": "staff", "items": "item"}
+REGISTER_MODELS: dict[str, type] = {"halls": Hall, "windows": Window, "staff": StaffMember, "items": ServiceItem}
+#: codes end up in addresses (the window terminal, the public record): no blanks, no slashes
+_CODE_BAD = re.compile(r"[\s/\\?#%]")
+
+
+class _UnitChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name}（{obj.code}）"
+
+
+class _WindowChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.hall.name} · {obj.name}（{obj.code}）"
+
+
+class _HallChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name}（{obj.code}）"
+
+
+class RegisterForm(forms.Form):
+    """A hall, window, staff member or service item: added by the office, or edited.
+
+    Adding asks for the code (and a window's hall); editing keeps the code and the hall —
+    business systems send them — and changes the name, a hall's or window's responsible
+    unit and a staff member's window. Which fields a kind has: :data:`KIND_FIELDS`.
+    """
+
+    KIND_FIELDS = {"halls": ("code", "name", "unit"), "windows": ("hall", "code", "name", "unit"),
+                   "staff": ("code", "name", "window"), "items": ("code", "name")}
+
+    code = forms.CharField(max_length=64)
+    name = forms.CharField(max_length=200)
+    hall = _HallChoice(label=_("所属大厅"), queryset=Hall.objects.none(), empty_label=_("请选择大厅"),
+                       error_messages={"required": _("请选择窗口所属的大厅。"),
+                                       "invalid_choice": _("所选大厅不存在，请重新选择。")})
+    unit = _UnitChoice(label=_("责任单位"), queryset=Unit.objects.none(), required=False,
+                       empty_label=_("（暂不指定）"),
+                       error_messages={"invalid_choice": _("所选单位不存在，请重新选择。")})
+    window = _WindowChoice(label=_("常驻窗口"), queryset=Window.objects.none(), required=False,
+                           empty_label=_("（暂不指定）"),
+                           error_messages={"invalid_choice": _("所选窗口不存在，请重新选择。")})
+
+    def __init__(self, *args: Any, kind: str, obj: Any = None, halls: Any = None, units: Any = None,
+                 windows: Any = None, **kwargs: Any) -> None:
+        if obj is not None:
+            kwargs.setdefault("initial", {"name": obj.name, "unit": getattr(obj, "unit_id", None),
+                                          "window": getattr(obj, "window_id", None)})
+        super().__init__(*args, **kwargs)
+        self.kind, self.obj = kind, obj
+        model = REGISTER_MODELS[kind]
+        keep = set(self.KIND_FIELDS[kind]) - ({"code", "hall"} if obj is not None else set())
+        for name in list(self.fields):
+            if name not in keep:
+                del self.fields[name]
+        self.order_fields([n for n in self.KIND_FIELDS[kind] if n in keep])
+        code_label = model._meta.get_field("code").verbose_name
+        name_field = model._meta.get_field("name")
+        if "code" in self.fields:
+            self.fields["code"].label = code_label
+            self.fields["code"].error_messages.update({
+                "required": _("请填写%(label)s。") % {"label": code_label},
+                "max_length": _("%(label)s不超过 %%(limit_value)d 个字符。") % {"label": code_label}})
+            self.fields["code"].help_text = _("与业务系统报送的代码一致；登记后不能修改。")
+        self.fields["name"].label = name_field.verbose_name
+        self.fields["name"].max_length = name_field.max_length
+        self.fields["name"].validators = [v for v in self.fields["name"].validators
+                                          if not hasattr(v, "limit_value")]
+        self.fields["name"].validators.append(validators.MaxLengthValidator(name_field.max_length))
+        self.fields["name"].widget.attrs["maxlength"] = str(name_field.max_length)
+        self.fields["name"].error_messages.update({
+            "required": _("请填写%(label)s。") % {"label": name_field.verbose_name},
+            "max_length": _("%(label)s不超过 %%(limit_value)d 个字。") % {"label": name_field.verbose_name}})
+        if "hall" in self.fields:
+            self.fields["hall"].queryset = halls if halls is not None else Hall.objects.none()
+        if "unit" in self.fields:
+            self.fields["unit"].queryset = units if units is not None else Unit.objects.none()
+            self.fields["unit"].help_text = (
+                _("该大厅的差评由此单位办理；大厅内未单独指定责任单位的窗口也由此单位负责。") if kind == "halls" else
+                _("不指定时，由所属大厅的责任单位负责。更改后，该窗口在办的差评随之转给新的责任单位。"))
+        if "window" in self.fields:
+            self.fields["window"].queryset = windows if windows is not None else Window.objects.none()
+            self.fields["window"].help_text = _("统计工作人员时按常驻窗口归属。")
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        if _CODE_BAD.search(code):
+            raise forms.ValidationError(_("代码不能包含空格、“/”、“\\”、“?”、“#”或“%”。"))
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.obj is not None:
+            # the service changes a unit or a window, it never clears one
+            for name in ("unit", "window"):
+                if name in self.fields and getattr(self.obj, f"{name}_id", None) and data.get(name) is None \
+                        and name not in self.errors:
+                    self.add_error(name, _("已指定的%(label)s不能清空，可改为其他%(what)s。") % {
+                        "label": self.fields[name].label, "what": _("单位") if name == "unit" else _("窗口")})
+        return data
+
+    def create_values(self) -> dict[str, Any]:
+        """Keyword arguments of ``services.register_create``."""
+        return {"kind": REGISTER_KINDS[self.kind], "code": self.cleaned_data["code"],
+                "name": self.cleaned_data["name"], "hall": self.cleaned_data.get("hall"),
+                "unit": self.cleaned_data.get("unit"), "window": self.cleaned_data.get("window")}
+
+    def edit_values(self) -> dict[str, Any]:
+        """Keyword arguments of ``services.code_confirm`` (None: left as it is)."""
+        return {"name": self.cleaned_data["name"], "unit": self.cleaned_data.get("unit"),
+                "window": self.cleaned_data.get("window")}
+
+
 class CaseStepForm(forms.Form):
     """One step of a bad-rating case; which fields matter depends on ``action``."""
 
@@ -193,6 +321,155 @@ class DecideForm(forms.Form):
                                  error_messages={"required": _("请选择复核结论。")})
     note = forms.CharField(label=_("复核意见"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3}),
                            error_messages={"required": _("请填写复核意见。")})
+
+
+# --------------------------------------------------------------------------- settings (RatingPolicy)
+
+#: the settings page's sections: (title, field names); a field of the policy not listed
+#: here (added later) is shown under "其他参数"
+POLICY_GROUPS: list[tuple[Any, tuple[str, ...]]] = [
+    (_("评价期限与逾期默认"), ("rating_days", "default_fill", "default_level")),
+    (_("差评整改"), ("case_plan_days", "case_done_days", "rectify_min_rate", "rectify_min_cases")),
+    (_("红黑榜与督查预警"), ("red_share", "red_months", "black_share", "black_months",
+                         "inspection_below", "inspection_periods")),
+    (_("评价异常线索"), ("burst_minutes", "burst_count", "burst_share", "phone_max", "late_days")),
+]
+#: shares and rates stored as 0–1, typed and shown in per cent
+POLICY_PERCENT = frozenset({"red_share", "black_share", "burst_share", "rectify_min_rate"})
+#: bounds a person can check on the page: (minimum, maximum) in the unit shown
+POLICY_BOUNDS: dict[str, tuple[float, float]] = {
+    "rating_days": (1, 90), "case_plan_days": (1, 30), "case_done_days": (1, 120),
+    "red_share": (1, 50), "black_share": (1, 50), "red_months": (1, 12), "black_months": (1, 12),
+    "inspection_below": (0, 100), "inspection_periods": (1, 12),
+    "burst_minutes": (1, 1440), "burst_count": (2, 10_000), "burst_share": (50, 100), "phone_max": (1, 1000),
+    "late_days": (0, 365), "rectify_min_rate": (0, 100), "rectify_min_cases": (0, 10_000),
+}
+POLICY_HELP: dict[str, Any] = {
+    "rating_days": _("办结（未办结则受理）后可评价的自然日数；只对此后接收的办件生效。"),
+    "default_fill": _("勾选后，逾期未评的办件按默认等级计入，并始终与真实评价分开统计。"),
+    "default_level": _("逾期未评时计入的等级。"),
+    "case_plan_days": _("差评立案后提交整改方案的期限，按法定工作日计算；对此后立案的差评生效。"),
+    "case_done_days": _("差评立案后完成整改的期限（工作日），不得短于方案期限。"),
+    "red_share": _("满意度排名前百分之几的窗口进入红榜候选。"),
+    "black_share": _("满意度排名后百分之几的窗口进入黑榜候选。"),
+    "red_months": _("连续几个月位列前列才上红榜。"),
+    "black_months": _("连续几个月位列后列即上黑榜。"),
+    "inspection_below": _("窗口月度满意度（0–100 分）低于此线计为一期。"),
+    "inspection_periods": _("连续几期低于满意度线即启动督查。"),
+    "burst_minutes": _("统计集中好评的时间窗长度。"),
+    "burst_count": _("时间窗内同一工作人员或窗口收到“非常满意”的条数达到此数才提示。"),
+    "burst_share": _("且“非常满意”占该时间窗内评价的比例不低于此值。"),
+    "phone_max": _("同一手机号或同一设备一个月内评价超过此数即提示。"),
+    "late_days": _("评价时间距办结超过此天数的评价予以提示。"),
+}
+
+
+def _policy_field(model_field: Any) -> forms.Field:
+    """The form field of one policy number: per cent for shares, bounds from :data:`POLICY_BOUNDS`."""
+    name = model_field.name
+    label = model_field.verbose_name
+    low, high = POLICY_BOUNDS.get(name, (0, None))
+    bounds = {"min_value": low, "max_value": high}
+    messages = {
+        "required": _("请填写“%(label)s”。") % {"label": label},
+        "invalid": _("“%(label)s”应为数字。") % {"label": label},
+        "min_value": _("“%(label)s”不能小于 %%(limit_value)s。") % {"label": label},
+        "max_value": _("“%(label)s”不能大于 %%(limit_value)s。") % {"label": label},
+        "max_decimal_places": _("“%(label)s”最多保留 %%(max)s 位小数。") % {"label": label},
+    }
+    default = model_field.default
+    if name in POLICY_PERCENT:
+        form_field: forms.Field = forms.DecimalField(label=label, decimal_places=2, error_messages=messages, **bounds)
+        form_field.widget.attrs.update({"step": "0.01", "inputmode": "decimal"})
+        form_field.suffix = "%"  # type: ignore[attr-defined]
+        shown = f"{default * 100:g}%"
+    elif isinstance(model_field, models.BooleanField):
+        form_field = forms.BooleanField(label=label, required=False)
+        shown = str(_("是") if default else _("否"))
+    elif model_field.choices:
+        form_field = forms.TypedChoiceField(label=label, choices=model_field.choices, coerce=int, error_messages={
+            "required": messages["required"], "invalid_choice": _("请从列出的等级中选择。")})
+        shown = str(dict(model_field.choices).get(default, default))
+    elif isinstance(model_field, models.FloatField | models.DecimalField):
+        form_field = forms.FloatField(label=label, error_messages=messages, **bounds)
+        form_field.widget.attrs.update({"step": "any", "inputmode": "decimal"})
+        shown = f"{default:g}"
+    elif isinstance(model_field, models.IntegerField):
+        form_field = forms.IntegerField(label=label, error_messages=messages, **bounds)
+        shown = str(default)
+    else:
+        form_field = model_field.formfield()
+        shown = str(default)
+    help_text = POLICY_HELP.get(name) or model_field.help_text or ""
+    form_field.help_text = f"{help_text}{'' if not help_text else ' '}{_('默认：')}{shown}"
+    return form_field
+
+
+class PolicyForm(forms.Form):
+    """The configurable numbers of R4 (:class:`~kaoping.ratings.models.RatingPolicy`), one
+    field per number of the model — a number added to the model shows up by itself."""
+
+    SKIP = frozenset({"id", "updated_at"})
+
+    def __init__(self, *args: Any, policy: Any = None, **kwargs: Any) -> None:
+        self.policy_fields = [f for f in RatingPolicy._meta.concrete_fields if f.name not in self.SKIP]
+        if policy is not None:
+            kwargs.setdefault("initial", {f.name: self.shown(f.name, getattr(policy, f.name))
+                                          for f in self.policy_fields})
+        super().__init__(*args, **kwargs)
+        for f in self.policy_fields:
+            self.fields[f.name] = _policy_field(f)
+
+    @staticmethod
+    def shown(name: str, value: Any) -> Any:
+        if name in POLICY_PERCENT and value is not None:
+            return (Decimal(str(value)) * 100).quantize(Decimal("0.01")).normalize()
+        return value
+
+    def groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
+        """The bound fields by section, as the page shows them."""
+        listed: set[str] = set()
+        out = []
+        for title, names in POLICY_GROUPS:
+            fields = [self[n] for n in names if n in self.fields]
+            listed.update(names)
+            if fields:
+                out.append((title, fields))
+        rest = [self[n] for n in self.fields if n not in listed]
+        if rest:
+            out.append((_("其他参数"), rest))
+        return out
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        plan, done = data.get("case_plan_days"), data.get("case_done_days")
+        if plan is not None and done is not None and done < plan:
+            self.add_error("case_done_days", _("整改完成期限不能短于整改方案期限（%(plan)d 个工作日）。") % {"plan": plan})
+        red, black = data.get("red_share"), data.get("black_share")
+        if red is not None and black is not None and red + black > 100:
+            self.add_error("black_share", _("红榜与黑榜比例之和不能超过 100%。"))
+        return data
+
+    def values(self) -> dict[str, Any]:
+        """Keyword arguments of ``services.policy_update`` (shares back to 0–1)."""
+        out = {}
+        for f in self.policy_fields:
+            value = self.cleaned_data[f.name]
+            if f.name in POLICY_PERCENT and value is not None:
+                value = float(value / 100)
+            out[f.name] = value
+        return out
+
+
+class FlagDecideForm(forms.Form):
+    """Close an integrity flag as confirmed (属实) or dismissed (排除), with the reason."""
+
+    status = forms.ChoiceField(label=_("核查结论"), choices=[("confirmed", _("属实")), ("dismissed", _("排除"))],
+                               error_messages={"required": _("请选择核查结论。"),
+                                               "invalid_choice": _("请选择“属实”或“排除”。")})
+    note = forms.CharField(label=_("核查说明"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2}),
+                           error_messages={"required": _("请填写核查说明：核查了什么、依据是什么。"),
+                                           "max_length": _("核查说明请不超过 %(limit_value)d 个字。")})
 
 
 class PeriodForm(forms.Form):

@@ -1,50 +1,88 @@
-"""Integrity flags on ratings (R5.5): coaxed praise and repeated raters.
+"""Integrity flags on ratings (R5.5, R5.6): coaxed praise, repeated raters, and the
+warnings about windows.
 
 * ``burst`` — within ``burst_minutes``, one staff member (or window) receives at least
   ``burst_count`` top ratings making up at least ``burst_share`` of their ratings then;
 * ``phone`` / ``device`` — one phone (by its keyed hash) or one device rating more than
   ``phone_max`` transactions in a month;
-* ``late`` — ratings given more than ``late_days`` after the transaction was completed.
+* ``late`` — ratings given more than ``late_days`` after the transaction was completed;
+* ``low_rectify`` (R5.6) — of a window's bad ratings of the month whose done deadline
+  has passed (at least ``rectify_min_cases``), the share rectified is below
+  ``rectify_min_rate``;
+* ``rising`` (R5.6) — :func:`rising_complaints`, stored;
+* ``inspection`` (R4.5, R5.6) — a window below ``inspection_below`` for
+  ``inspection_periods`` months running (the list of :func:`stats.honour_lists`).
 
 Ratings not linked to a real transaction cannot exist: every rating references a
 stored transaction (foreign key) and one transaction takes one rating.
-A flag stores the numbers behind it and never changes a rating or a statistic.
+A flag stores the numbers behind it and never changes a rating or a statistic. Its
+explanation names staff and windows by name and code; phones are shown masked and
+devices by a prefix of their hash only.
 
-Rising complaints (R5.6), :func:`rising_complaints`, read from the monthly summary and
-computed when asked (nothing stored): a window whose 差评 count or 差评率 went up in each
-of the last ``months`` months, or whose month is more than ``ratio`` above the average
-of the ``base_months`` months before it. A month only counts with at least
-``min_ratings`` ratings, and a window needs ``min_bad`` 差评 this month to be flagged.
-The thresholds are ``RISING_DEFAULTS``, overridden by the ``KAOPING_RATINGS_RISING``
-setting or by arguments.
+:func:`integrity_scan` stores one flag per finding (kind, subject, month) and refreshes
+it while it is open; an open flag whose finding is gone is dropped, a decided one is
+kept as decided (:func:`flag_decide`, recorded in the ledger). :func:`scan_if_stale`
+runs the scan when asked for a month not scanned lately, so pages can show flags
+without a scheduled job.
+
+Rising complaints (R5.6), :func:`rising_complaints`, read from the monthly summary: a
+window whose 差评 count or 差评率 went up in each of the last ``months`` months, or whose
+month is more than ``ratio`` above the average of the ``base_months`` months before it.
+A month only counts with at least ``min_ratings`` ratings, and a window needs
+``min_bad`` 差评 this month to be flagged. The thresholds are ``RISING_DEFAULTS``,
+overridden by the ``KAOPING_RATINGS_RISING`` setting or by arguments.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict, deque
+import time
+from collections import Counter, defaultdict, deque
 from fractions import Fraction
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError
 from django.db import transaction as db_transaction
-from django.db.models import Count, F
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
+from kaoping.accounts.permissions import require
+from kaoping.ledger.services import actor_of, ledger_append, ledger_lock
+
+from . import stats
 from .models import (
+    BAD_LEVELS,
+    BadRatingCase,
     FlagKind,
+    FlagStatus,
     Rating,
     RatingFlag,
     RatingPolicy,
     RatingSummary,
+    StaffMember,
     SummaryKind,
     Transaction,
     Window,
 )
+from .services import RatingError
+
+DECISION_NOTE_MAX = 2000
+#: how many staff members a ``late`` explanation names
+LATE_STAFF_NAMED = 5
 
 
-def _month_range(period: dt.date) -> tuple[dt.date, dt.date]:
-    nxt = (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return period, nxt
+def _month_text(period: dt.date) -> str:
+    return f"{period.year}年{period.month}月"
+
+
+def _named(obj: Window | StaffMember | None, fallback: str = "（已删除）") -> str:
+    """``名称（代码）`` — the code alone while the name is still the code (unconfirmed)."""
+    if obj is None:
+        return fallback
+    return obj.code if obj.name == obj.code else f"{obj.name}（{obj.code}）"
 
 
 def _bursts(rows, policy: RatingPolicy) -> list[dict[str, Any]]:
@@ -69,61 +107,255 @@ def _bursts(rows, policy: RatingPolicy) -> list[dict[str, Any]]:
     return list(found.values())
 
 
-@db_transaction.atomic
-def integrity_scan(*, period: dt.date) -> list[RatingFlag]:
-    """Look for the R5.5 patterns in one month; store (or refresh) one flag per finding."""
-    policy = RatingPolicy.objects.filter(pk=1).first() or RatingPolicy()
-    base = Rating.objects.filter(period=period, is_default=False)
-    flags: list[RatingFlag] = []
+def _finding(kind: str, subject: str, explanation: str, numbers: dict[str, Any], ids: list[int],
+             **links: Any) -> dict[str, Any]:
+    return {"kind": kind, "subject": subject, "explanation": explanation, "numbers": numbers,
+            "rating_ids": ids, "window_id": links.get("window_id"), "staff_id": links.get("staff_id")}
 
-    def save(kind: str, subject: str, explanation: str, numbers: dict, ids: list, **links: Any) -> None:
-        flag, _ = RatingFlag.objects.update_or_create(
-            kind=kind, subject=subject, period=period,
-            defaults={"explanation": explanation, "numbers": numbers, "rating_ids": ids, **links})
-        flags.append(flag)
 
+def _burst_findings(base, policy: RatingPolicy) -> list[dict[str, Any]]:
+    out = []
     for field, label in (("staff_id", "工作人员"), ("window_id", "窗口")):
         rows = (base.exclude(**{f"{field}__isnull": True}).order_by(field, "rated_at")
                 .values_list(field, "rated_at", "level", "pk").iterator(chunk_size=5000))
-        for b in _bursts(rows, policy):
+        found = _bursts(rows, policy)
+        model = StaffMember if field == "staff_id" else Window
+        objects = model.objects.in_bulk([b["subject"] for b in found])
+        for b in found:
             minutes = (b["end"] - b["start"]).total_seconds() / 60
             prefix = "staff" if field == "staff_id" else "window"
-            save(FlagKind.BURST, f"{prefix}:{b['subject']}",
-                 f"{label} #{b['subject']} 在 {minutes:.0f} 分钟内收到 {b['top']} 条“非常满意”，"
-                 f"占该时段 {b['ratings']} 条评价的 {b['top'] / b['ratings']:.0%}（阈值：{policy.burst_minutes} 分钟内 "
-                 f"≥ {policy.burst_count} 条且 ≥ {policy.burst_share:.0%}）",
-                 {"top": b["top"], "ratings": b["ratings"], "minutes": round(minutes, 1),
-                  "start": b["start"].isoformat(), "end": b["end"].isoformat()}, b["ids"],
-                 **({"staff_id": b["subject"]} if field == "staff_id" else {"window_id": b["subject"]}))
+            out.append(_finding(
+                FlagKind.BURST, f"{prefix}:{b['subject']}",
+                f"{label} {_named(objects.get(b['subject']))} 在 {minutes:.0f} 分钟内收到 {b['top']} 条“非常满意”，"
+                f"占该时段 {b['ratings']} 条评价的 {b['top'] / b['ratings']:.0%}（阈值：{policy.burst_minutes} 分钟内 "
+                f"≥ {policy.burst_count} 条且 ≥ {policy.burst_share:.0%}）",
+                {"top": b["top"], "ratings": b["ratings"], "minutes": round(minutes, 1),
+                 "start": b["start"].isoformat(), "end": b["end"].isoformat()}, b["ids"],
+                **{field: b["subject"]}))
+    return out
 
-    for field, kind, label in (("rater_phone_hash", FlagKind.PHONE, "同一手机号"),
-                               ("device_hash", FlagKind.DEVICE, "同一设备")):
-        groups = (base.exclude(**{field: ""}).values(field).annotate(n=Count("pk"), windows=Count("window", distinct=True))
-                  .filter(n__gt=policy.phone_max))
+
+def _repeat_findings(base, policy: RatingPolicy, period: dt.date) -> list[dict[str, Any]]:
+    """One phone or device rating more than ``phone_max`` transactions in the month."""
+    out = []
+    for field, kind, prefix, label in (("rater_phone_hash", FlagKind.PHONE, "phone", "同一手机号"),
+                                       ("device_hash", FlagKind.DEVICE, "device", "同一设备")):
+        groups = (base.exclude(**{field: ""}).values(field)
+                  .annotate(n=Count("pk"), windows=Count("window", distinct=True))
+                  .filter(n__gt=policy.phone_max).order_by(field))
         for g in groups:
             h = g[field]
-            ids = list(base.filter(**{field: h}).order_by("rated_at").values_list("pk", flat=True)[:200])
-            masked = base.filter(**{field: h}).exclude(rater_phone_masked="").values_list(
-                "rater_phone_masked", flat=True).first() or h[:8]
-            save(kind, f"{field.split('_')[0]}:{h[:16]}",
-                 f"{label}（{masked}）本月评价了 {g['n']} 笔办件，涉及 {g['windows']} 个窗口（上限 {policy.phone_max}）",
-                 {"ratings": g["n"], "windows": g["windows"], "max": policy.phone_max}, ids)
+            mine = base.filter(**{field: h})
+            ids = list(mine.order_by("rated_at").values_list("pk", flat=True)[:200])
+            if kind == FlagKind.PHONE:
+                shown = mine.exclude(rater_phone_masked="").values_list(
+                    "rater_phone_masked", flat=True).first() or f"摘要 {h[:8]}"
+            else:
+                shown = f"摘要 {h[:8]}"  # a device is named by its hash prefix only
+            window_id = mine.values_list("window_id", flat=True).first() if g["windows"] == 1 else None
+            out.append(_finding(
+                kind, f"{prefix}:{h[:16]}",
+                f"{label}（{shown}）{_month_text(period)}评价了 {g['n']} 笔办件，涉及 {g['windows']} 个窗口"
+                f"（上限 {policy.phone_max}）",
+                {"ratings": g["n"], "windows": g["windows"], "max": policy.phone_max}, ids, window_id=window_id))
+    return out
 
+
+def _late_findings(base, policy: RatingPolicy) -> list[dict[str, Any]]:
+    """Ratings given more than ``late_days`` after completion, per window, naming the staff."""
     late = dt.timedelta(days=policy.late_days)
-    late_rows = defaultdict(list)
-    for pk, window_id, rated, completed, accepted in (
-            base.annotate(done=F("transaction__completed_at"), acc=F("transaction__accepted_at"))
-            .values_list("pk", "window_id", "rated_at", "done", "acc").iterator(chunk_size=5000)):
-        ref = completed or accepted
-        if rated - ref > late:
-            late_rows[window_id].append((pk, (rated - ref).total_seconds() / 86400))
-    for window_id, items in late_rows.items():
-        worst = max(d for _, d in items)
-        save(FlagKind.LATE, f"window:{window_id}",
-             f"窗口 #{window_id} 有 {len(items)} 条评价在办结 {policy.late_days:g} 天以后才提交，最长 {worst:.1f} 天",
-             {"ratings": len(items), "max_days": round(worst, 1), "threshold_days": policy.late_days},
-             [pk for pk, _ in items][:200], window_id=window_id)
+    limit = ExpressionWrapper(Coalesce(F("transaction__completed_at"), F("transaction__accepted_at")) + late,
+                              output_field=DateTimeField())
+    by_window: dict[int, list[tuple[int, int | None, float]]] = defaultdict(list)
+    for pk, window_id, staff_id, rated, completed, accepted in (
+            base.annotate(limit=limit).filter(rated_at__gt=F("limit"))
+            .values_list("pk", "window_id", "staff_id", "rated_at", "transaction__completed_at",
+                         "transaction__accepted_at").order_by("rated_at").iterator(chunk_size=5000)):
+        by_window[window_id].append((pk, staff_id, (rated - (completed or accepted)).total_seconds() / 86400))
+    windows = Window.objects.in_bulk(list(by_window))
+    staff = StaffMember.objects.in_bulk({s for items in by_window.values() for _, s, _ in items if s})
+    out = []
+    for window_id, items in sorted(by_window.items()):
+        worst = max(d for _, _, d in items)
+        per_staff = Counter(s for _, s, _ in items if s)
+        named = "、".join(f"{_named(staff.get(s))} {n} 条" for s, n in per_staff.most_common(LATE_STAFF_NAMED))
+        more = f"等 {len(per_staff)} 人" if len(per_staff) > LATE_STAFF_NAMED else ""
+        who = f"，涉及工作人员 {named}{more}" if per_staff else ""
+        out.append(_finding(
+            FlagKind.LATE, f"window:{window_id}",
+            f"窗口 {_named(windows.get(window_id))} 有 {len(items)} 条评价在办结 {policy.late_days:g} 天以后才提交，"
+            f"最长 {worst:.1f} 天{who}",
+            {"ratings": len(items), "max_days": round(worst, 1), "threshold_days": policy.late_days,
+             "staff": {staff[s].code: n for s, n in per_staff.items() if s in staff}},
+            [pk for pk, _, _ in items][:200], window_id=window_id,
+            staff_id=next(iter(per_staff)) if len(per_staff) == 1 else None))
+    return out
+
+
+def _low_rectification_findings(period: dt.date, policy: RatingPolicy, today: dt.date) -> list[dict[str, Any]]:
+    """Per window: the month's bad ratings (not excluded) whose done deadline has passed,
+    and how many of them were rectified (R5.6)."""
+    due = BadRatingCase.objects.filter(rating__period=period, rating__excluded=False, rating__is_default=False,
+                                       rating__level__in=sorted(BAD_LEVELS), done_due__lt=today)
+    rows = (due.values("window_id").annotate(due=Count("pk"), rectified=Count("pk", filter=Q(rectified_at__isnull=False)))
+            .order_by("window_id"))
+    floor = Fraction(str(policy.rectify_min_rate))
+    low = [r for r in rows if r["due"] >= policy.rectify_min_cases and Fraction(r["rectified"], r["due"]) < floor]
+    windows = Window.objects.in_bulk([r["window_id"] for r in low])
+    out = []
+    for r in low:
+        n, done = r["due"], r["rectified"]
+        ids = list(due.filter(window_id=r["window_id"], rectified_at__isnull=True).order_by("rating_id")
+                   .values_list("rating_id", flat=True)[:200])
+        out.append(_finding(
+            FlagKind.LOW_RECTIFICATION, f"window:{r['window_id']}",
+            f"窗口 {_named(windows.get(r['window_id']))}{_month_text(period)}到期差评 {n} 件，已整改 {done} 件，"
+            f"整改率 {100 * done / n:.1f}%，低于 {100 * policy.rectify_min_rate:g}%",
+            {"due": n, "rectified": done, "rate": round(done / n, 4), "min_rate": policy.rectify_min_rate,
+             "min_cases": policy.rectify_min_cases, "as_of": today.isoformat()}, ids, window_id=r["window_id"]))
+    return out
+
+
+def _rising_findings(period: dt.date) -> list[dict[str, Any]]:
+    cfg = rising_settings()
+    return [_finding(FlagKind.RISING, f"window:{f['window_id']}", f["explanation"],
+                     {"rules": f["rules"], "months": f["months"], **f["numbers"], "thresholds": cfg}, [],
+                     window_id=f["window_id"])
+            for f in rising_complaints(period=period)]
+
+
+def _inspection_findings(period: dt.date, policy: RatingPolicy) -> list[dict[str, Any]]:
+    """Windows below the inspection line for ``inspection_periods`` months running."""
+    rows = stats.honour_lists(period, SummaryKind.WINDOW, policy)["inspection"]
+    windows = Window.objects.in_bulk([r["id"] for r in rows])
+    out = []
+    for r in rows:
+        months = sorted(r["satisfaction"].items())
+        figures = "，".join(f"{_month_text(stats.parse_period(p))} {v:.1f}" for p, v in months)
+        out.append(_finding(
+            FlagKind.INSPECTION, f"window:{r['id']}",
+            f"窗口 {_named(windows.get(r['id']))}满意度连续 {policy.inspection_periods} 个月低于 "
+            f"{policy.inspection_below:g}（{figures}），应开展督查",
+            {"satisfaction": dict(months), "line": policy.inspection_below, "periods": policy.inspection_periods},
+            [], window_id=r["id"]))
+    return out
+
+
+def _store(period: dt.date, findings: list[dict[str, Any]]) -> list[RatingFlag]:
+    """Write the findings of a scan: new ones created, open ones refreshed, open ones no
+    longer found dropped; a decided flag keeps its status, decision and numbers.
+
+    Rows are locked and created in (kind, subject) order, so two scans of one month
+    (two processes) queue behind each other instead of deadlocking.
+    """
+    findings = sorted(findings, key=lambda f: (f["kind"], f["subject"]))
+    existing = {(f.kind, f.subject): f for f in
+                RatingFlag.objects.select_for_update().filter(period=period).order_by("kind", "subject")}
+    found = {(f["kind"], f["subject"]) for f in findings}
+    gone = [f.pk for key, f in existing.items() if key not in found and f.status == FlagStatus.OPEN]
+    if gone:
+        RatingFlag.objects.filter(pk__in=gone, status=FlagStatus.OPEN).delete()
+    fields = ("explanation", "numbers", "rating_ids", "window_id", "staff_id")
+    flags = []
+    for f in findings:
+        flag = existing.get((f["kind"], f["subject"]))
+        if flag is None:
+            try:
+                with db_transaction.atomic():
+                    flag = RatingFlag.objects.create(period=period, **f)
+                flags.append(flag)
+                continue
+            except IntegrityError:  # a concurrent scan stored it first
+                flag = RatingFlag.objects.select_for_update().get(kind=f["kind"], subject=f["subject"],
+                                                                  period=period)
+        if flag.status == FlagStatus.OPEN and any(getattr(flag, k) != f[k] for k in fields):
+            for k in fields:
+                setattr(flag, k, f[k])
+            flag.save(update_fields=list(fields))
+        flags.append(flag)
     return flags
+
+
+def _scan_key(period: dt.date) -> str:
+    return f"kaoping:ratings:flags-scanned:{period:%Y-%m}"
+
+
+def integrity_scan(*, period: dt.date, today: dt.date | None = None) -> list[RatingFlag]:
+    """Look for the R5.5 and R5.6 patterns in one month; store (or refresh) one flag per
+    finding and return them (decided ones included, unchanged).
+
+    ``today`` decides which rectification deadlines have passed (default: today).
+    """
+    policy = RatingPolicy.objects.filter(pk=1).first() or RatingPolicy()
+    today = today or timezone.localdate()
+    with db_transaction.atomic():
+        base = Rating.objects.filter(period=period, is_default=False)
+        findings = (_burst_findings(base, policy) + _repeat_findings(base, policy, period)
+                    + _late_findings(base, policy) + _low_rectification_findings(period, policy, today)
+                    + _rising_findings(period) + _inspection_findings(period, policy))
+        flags = _store(period, findings)
+    cache.set(_scan_key(period), time.time(), timeout=86400)
+    return flags
+
+
+def scan_if_stale(period: dt.date, *, max_age_seconds: int = 600) -> bool:
+    """Run :func:`integrity_scan` for ``period`` unless it ran within ``max_age_seconds``
+    (in any process sharing the cache); True when it ran.
+
+    Pages call it so flags exist without a scheduled job. Concurrent callers do not scan
+    together: the one that takes the ``running`` mark scans, the others return False.
+    """
+    key = _scan_key(period)
+    last = cache.get(key)
+    if last is not None and time.time() - last < max_age_seconds:
+        return False
+    running = f"{key}:running"
+    if not cache.add(running, 1, timeout=300):
+        return False
+    try:
+        integrity_scan(period=period)
+    finally:
+        cache.delete(running)
+    return True
+
+
+# --------------------------------------------------------------------------- decisions (R5.7)
+
+
+@db_transaction.atomic
+def flag_decide(*, flag: RatingFlag, status: str, note: str, by: Any) -> RatingFlag:
+    """The office decides a flag once: confirmed (属实) or dismissed (排除), with a note.
+
+    Recorded on the flag and in the ledger, in one transaction; the ratings the flag is
+    about are not touched. ``PermissionDenied`` without ``ratings.manage``;
+    :class:`~kaoping.ratings.services.RatingError` for a bad status or note, or a flag
+    already decided (nothing is written then).
+    """
+    require(by, "ratings.manage")
+    if status not in (FlagStatus.CONFIRMED, FlagStatus.DISMISSED):
+        raise RatingError(f"处理结果应为“{FlagStatus.CONFIRMED.label}”或“{FlagStatus.DISMISSED.label}”",
+                          location="status")
+    if not isinstance(note, str) or not note.strip():
+        raise RatingError("请填写核查意见", location="note")
+    note = note.strip()
+    if len(note) > DECISION_NOTE_MAX:
+        raise RatingError(f"核查意见不能超过 {DECISION_NOTE_MAX} 个字符", location="note")
+    if "\x00" in note:
+        raise RatingError("核查意见含有非法字符", location="note")
+    ledger_lock()
+    locked = RatingFlag.objects.select_for_update().filter(pk=flag.pk).first()
+    if locked is None:
+        raise RatingError("该线索已不存在（可能已被重新扫描清除）", code="not_found", location="flag")
+    if locked.status != FlagStatus.OPEN:
+        raise RatingError(f"该线索已处理（{locked.get_status_display()}），不能再次处理", code="conflict",
+                          location="status")
+    locked.status, locked.decided_by, locked.decided_at, locked.decision_note = status, by, timezone.now(), note
+    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    ledger_append(action="rating_flag.decide", actor=actor_of(by), object_type="rating_flag",
+                  object_id=str(locked.pk), rows=[],
+                  data={"status": str(status), "kind": locked.kind, "subject": locked.subject,
+                        "period": locked.period.strftime("%Y-%m"), "note": note})
+    return locked
 
 
 # --------------------------------------------------------------------------- rising complaints (R5.6)
@@ -230,10 +462,10 @@ def rising_complaints(*, period: dt.date, **overrides: Any) -> list[dict[str, An
         w = windows[key]
         months = [{"period": p.strftime("%Y-%m"), "count": c, "bad": b, "rate": b / c if c else None,
                    "rate_text": _pct(b, c)} for p in periods for c, b in [figures[key].get(p, (0, 0))]]
-        name = f"{w.hall.name} · {w.name}"
-        out.append({"window_id": key, "window": name, "code": f"{w.hall.code}/{w.code}", "rules": result["rules"],
-                    "months": months, "numbers": {k: v for k, v in result.items() if k != "rules"},
-                    "explanation": _explain(name, months, result, cfg)})
+        out.append({"window_id": key, "window": f"{w.hall.name} · {w.name}", "code": f"{w.hall.code}/{w.code}",
+                    "rules": result["rules"], "months": months,
+                    "numbers": {k: v for k, v in result.items() if k != "rules"},
+                    "explanation": _explain(f"窗口 {w.hall.name} · {_named(w)}", months, result, cfg)})
     return sorted(out, key=lambda f: (-(f["months"][-1]["rate"] or 0), f["code"]))
 
 

@@ -21,6 +21,7 @@ needs it, sealed (encrypted and authenticated, :mod:`kaoping.ratings.pii`).
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -197,6 +198,12 @@ class RatingPolicy(models.Model):
     burst_share = models.FloatField(_("时间窗内好评占比"), default=0.95)
     phone_max = models.PositiveIntegerField(_("同一手机/设备每月评价上限"), default=5)
     late_days = models.FloatField(_("评价距办结超过（天）视为异常"), default=5.0)
+    # low rectification rate (R5.6): of a month's bad ratings past their done deadline
+    rectify_min_rate = models.FloatField(_("差评整改率下限"), default=0.9,
+                                         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+                                         help_text=_("到期差评中已整改的比例低于此值时提示（0–1）"))
+    rectify_min_cases = models.PositiveSmallIntegerField(_("整改率判定最少到期差评数"), default=3,
+                                                         validators=[MinValueValidator(1)])
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
@@ -207,6 +214,8 @@ class RatingPolicy(models.Model):
             models.CheckConstraint(condition=models.Q(default_level__gte=1, default_level__lte=5),
                                    name="ratings_policy_default_level_range"),
             models.CheckConstraint(condition=models.Q(rating_days__gte=1), name="ratings_policy_rating_days_positive"),
+            models.CheckConstraint(condition=models.Q(rectify_min_rate__gte=0, rectify_min_rate__lte=1),
+                                   name="ratings_policy_rectify_rate_range"),
         ]
 
     def __str__(self) -> str:
@@ -537,6 +546,10 @@ class FlagKind(models.TextChoices):
     PHONE = "phone", _("同一手机多次评价")
     DEVICE = "device", _("同一设备多次评价")
     LATE = "late", _("评价远离办件时间")
+    # R5.6, per window and month
+    LOW_RECTIFICATION = "low_rectify", _("整改率偏低")
+    RISING = "rising", _("差评上升")
+    INSPECTION = "inspection", _("督查预警")
 
 
 class FlagStatus(models.TextChoices):
@@ -546,10 +559,15 @@ class FlagStatus(models.TextChoices):
 
 
 class RatingFlag(models.Model):
-    """An explainable integrity flag on ratings (R5.5). It never changes a rating."""
+    """An explainable integrity flag on ratings (R5.5, R5.6). It never changes a rating.
+
+    A scan stores one flag per (kind, subject, month) and refreshes it while it is open;
+    the office then decides it once — confirmed or dismissed, with a note — and the
+    decision is in the ledger (:func:`~kaoping.ratings.integrity.flag_decide`).
+    """
 
     kind = models.CharField(_("类型"), max_length=16, choices=FlagKind.choices)
-    subject = models.CharField(_("对象"), max_length=200, help_text=_("如 staff:12、phone:<摘要前缀>"))
+    subject = models.CharField(_("对象"), max_length=200, help_text=_("如 staff:12、window:3、phone:<摘要前缀>"))
     period = models.DateField(_("统计月份"))
     window = models.ForeignKey(Window, models.SET_NULL, null=True, blank=True, related_name="flags",
                                verbose_name=_("窗口"))
@@ -560,12 +578,23 @@ class RatingFlag(models.Model):
     rating_ids = models.JSONField(_("涉及评价"), default=list)
     status = models.CharField(_("状态"), max_length=16, choices=FlagStatus.choices, default=FlagStatus.OPEN)
     created_at = models.DateTimeField(_("发现时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("核查人"))
+    decided_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
+    decision_note = models.TextField(_("核查意见"), blank=True)
 
     class Meta:
         verbose_name = _("评价异常线索")
         verbose_name_plural = _("评价异常线索")
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["kind", "subject", "period"], name="ratings_flag_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "subject", "period"], name="ratings_flag_unique"),
+            models.CheckConstraint(condition=models.Q(status__in=FlagStatus.values), name="ratings_flag_status_known"),
+            # open ⇔ not decided: a decision is never half recorded
+            models.CheckConstraint(condition=models.Q(status=FlagStatus.OPEN, decided_at__isnull=True)
+                                   | (~models.Q(status=FlagStatus.OPEN) & models.Q(decided_at__isnull=False)),
+                                   name="ratings_flag_decided_when_closed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.subject}"

@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kaoping.accounts.permissions import can_see_unit, has
+from kaoping.ledger.sql import prepared_cursor
 
 from .models import (
     Appeal,
@@ -61,7 +62,7 @@ def _transaction_lookup(external_id: str, *, reserve: bool) -> tuple[Transaction
     # Plain SQL: the API looks one up per rating, and compiling the ORM query cost more
     # than running it (bench/bench_ratings_load.py).
     sql, names, converters = _transaction_by_id_sql(connection.vendor, reserve)
-    with connection.cursor() as cursor:
+    with prepared_cursor() if connection.vendor == "postgresql" else connection.cursor() as cursor:
         cursor.execute(sql, [external_id])
         row = cursor.fetchone()
     if row is None:

@@ -41,7 +41,7 @@ from kaoping.ledger.services import (
     rowset,
     rowset_from_db,
 )
-from kaoping.ledger.sql import LOCKED_HEAD, insert_after_lock, insert_row
+from kaoping.ledger.sql import LOCKED_HEAD, insert_after_lock, insert_row, typed
 from kaoping.ledger.tables import canonical_json, table
 
 from . import pii
@@ -168,11 +168,35 @@ def _summary_add(rows: Sequence[Mapping[str, Any]]) -> None:
         cursor.execute(_summary_upsert_sql(columns, len(rows)), params)
 
 
-def _summary_after_lock(rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Any]]]:
-    """The upserts of ``rows`` as writes for :func:`ledger_append_with` (one per row)."""
+def _summary_after_lock(rows: Sequence[Mapping[str, Any]]) -> tuple[str, list[Any]]:
+    """The upsert of one rating's ``rows`` as one write for :func:`ledger_append_with`.
+
+    The rows share their period and deltas, so these are passed once: the statement of a
+    rating stays under psycopg's 50 parameters, beyond which it parses the text anew on
+    every call.
+    """
     columns = _summary_columns(rows)
-    sql = _summary_upsert_sql(columns, 1, after_lock=True)
-    return [(sql, _summary_params(r, columns)) for r in rows]
+    first = rows[0]
+    assert all(r["period"] == first["period"] and all(r.get(c, 0) == first.get(c, 0) for c in columns)
+               for r in rows)
+    params = [first["period"], *(first.get(c, 0) for c in columns)]
+    for r in rows:
+        params += [r["kind"], r["key"], r.get("hall_id", 0)]
+    return _summary_after_lock_sql(columns, len(rows)), params
+
+
+@functools.cache
+def _summary_after_lock_sql(columns: tuple[str, ...], count: int) -> str:
+    qn = connection.ops.quote_name
+    t = qn(RatingSummary._meta.db_table)
+    names = ", ".join(qn(n) for n in ("period", "kind", "key", "hall_id", *columns))
+    field = RatingSummary._meta.get_field
+    keys = ", ".join([f"({typed(field('kind'))}, {typed(field('key'))}, {typed(field('hall_id'))})"] * count)
+    values = ", ".join(typed(field(c)) for c in columns)
+    updates = ", ".join(f"{qn(c)} = {t}.{qn(c)} + excluded.{qn(c)}" for c in columns)
+    return (f"INSERT INTO {t} ({names}) SELECT {typed(field('period'))}, k.kind, k.key, k.hall_id, {values} "
+            f"FROM {LOCKED_HEAD}, (VALUES {keys}) AS k(kind, key, hall_id) "
+            f"ON CONFLICT ({qn('period')}, {qn('kind')}, {qn('key')}) DO UPDATE SET {updates}")
 
 
 def _summary_columns(rows: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
@@ -184,17 +208,12 @@ def _summary_params(row: Mapping[str, Any], columns: tuple[str, ...]) -> list[An
 
 
 @functools.cache
-def _summary_upsert_sql(columns: tuple[str, ...], count: int, after_lock: bool = False) -> str:
-    """The upsert text for ``count`` rows of ``columns`` (built once: every rating runs it).
-
-    ``after_lock``: one row, selected from the locked ledger head (see
-    :func:`~kaoping.ledger.sql.insert_after_lock`).
-    """
+def _summary_upsert_sql(columns: tuple[str, ...], count: int) -> str:
+    """The upsert text for ``count`` rows of ``columns`` (built once: every rating runs it)."""
     names = ["period", "kind", "key", "hall_id", *columns]
     qn = connection.ops.quote_name
     t = qn(RatingSummary._meta.db_table)
-    marks = ", ".join(["%s"] * len(names))
-    source = f"SELECT {marks} FROM {LOCKED_HEAD}" if after_lock else "VALUES " + ", ".join([f"({marks})"] * count)
+    source = "VALUES " + ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * count)
     updates = ", ".join(f"{qn(c)} = {t}.{qn(c)} + excluded.{qn(c)}" for c in columns)
     return (f"INSERT INTO {t} ({', '.join(qn(n) for n in names)}) {source} "
             f"ON CONFLICT ({qn('period')}, {qn('kind')}, {qn('key')}) DO UPDATE SET {updates}")
@@ -290,16 +309,69 @@ def _ensure(model: type, lookup: dict[str, Any], defaults: dict[str, Any]) -> An
 
 @db_transaction.atomic
 def code_confirm(*, obj: Hall | Window | StaffMember | ServiceItem, name: str | None = None,
-                 unit: Any = None, by: Any) -> Any:
-    """The office confirms a code registered on first use (and may name it)."""
+                 unit: Any = None, window: Window | None = None, by: Any) -> Any:
+    """The office confirms a register row (a code registered on first use, or any row) and
+    may rename it, set a hall's or window's responsible unit or a staff member's window.
+
+    Setting a unit moves the open bad-rating cases of the windows it now answers for
+    (those without a unit of their own, for a hall) to that unit.
+    """
     require(by, "ratings.manage")
     if name is not None:
         obj.name = _text(name, "name", max_length=200)
-    if unit is not None and hasattr(obj, "unit"):
+    if unit is not None and isinstance(obj, Hall | Window):
         obj.unit = unit
+    if window is not None:
+        if not isinstance(obj, StaffMember):
+            raise RatingError("只有工作人员可以指定所在窗口", location="window")
+        obj.window = window
     obj.confirmed = True
     obj.save()
+    if unit is not None and isinstance(obj, Hall | Window):
+        _cases_rehome(obj)
     return obj
+
+
+def _cases_rehome(obj: Hall | Window) -> int:
+    """Open cases of the windows ``obj`` answers for follow its (new) responsible unit."""
+    windows = [obj] if isinstance(obj, Window) else list(obj.windows.filter(unit__isnull=True))
+    moved = 0
+    for w in windows:
+        moved += (BadRatingCase.objects.filter(window=w).exclude(status=CaseStatus.CLOSED)
+                  .exclude(unit_id=w.responsible_unit_id()).update(unit_id=w.responsible_unit_id()))
+    return moved
+
+
+REGISTER_MODELS: dict[str, type] = {"hall": Hall, "window": Window, "staff": StaffMember, "item": ServiceItem}
+
+
+@db_transaction.atomic
+def register_create(*, kind: str, code: str, name: str, by: Any, hall: Hall | None = None, unit: Any = None,
+                    window: Window | None = None) -> Any:
+    """The office adds a hall, window, staff member or service item (``kind``) by hand.
+
+    A window needs its ``hall``; ``unit`` applies to halls and windows, ``window`` to
+    staff. Raises ``invalid`` for a bad field and ``conflict`` for a code already used
+    (per hall for windows).
+    """
+    require(by, "ratings.manage")
+    model = REGISTER_MODELS.get(kind)
+    if model is None:
+        raise RatingError(f"未知登记类型 {kind}", location="kind")
+    values: dict[str, Any] = {"code": _text(code, "code", max_length=CODE_MAX),
+                              "name": _text(name, "name", max_length=100 if model is StaffMember else 200)}
+    if model is Window:
+        if hall is None:
+            raise RatingError("请选择窗口所属大厅", location="hall")
+        values["hall"] = hall
+    if model in (Hall, Window):
+        values["unit"] = unit
+    if model is StaffMember:
+        values["window"] = window
+    lookup = {k: values[k] for k in (("hall", "code") if model is Window else ("code",))}
+    if model.objects.filter(**lookup).exists():
+        raise RatingError(f"代码 {values['code']} 已登记", code="conflict", location="code")
+    return model.objects.create(**values, confirmed=True)
 
 
 # --------------------------------------------------------------------------- transactions
@@ -556,9 +628,9 @@ def _rating_write_one_statement(rating: Rating, *, rating_id: int, by: Any,
     """
     rating.pk = rating_id
     writes = [insert_after_lock(rating)]
-    writes += _summary_after_lock(_summary_rows(
+    writes.append(_summary_after_lock(_summary_rows(
         period=rating.period, window_id=rating.window_id, hall_id=rating.hall_id, staff_id=rating.staff_id,
-        item_id=rating.service_item_id, deltas=_rating_deltas(rating)))
+        item_id=rating.service_item_id, deltas=_rating_deltas(rating))))
     if idempotency is not None:
         writes.append(insert_after_lock(_rating_idempotency(rating, idempotency, respond)))
     if ledger_append_with(writes, **_rating_entry(rating, by, [_ledger_row("rating", rating)], None)) is None:
@@ -774,11 +846,17 @@ def appeal_decide(*, appeal: Appeal, uphold: bool, note: str, by: Any,
         rating.save(update_fields=["excluded"])
         deltas = {k: -v for k, v in _rating_deltas(rating).items()}
         deltas["excluded"] = 1
-        case = BadRatingCase.objects.filter(rating=rating).first()
+        case = BadRatingCase.objects.select_for_update().filter(rating=rating).first()
         if case is not None and case.rectified_at is not None:
             deltas["bad_rectified"] = -1
         if case is not None and rating.real_name and case.called_back_at is not None:
             deltas["called_back"] = -1
+        if case is not None and case.status != CaseStatus.CLOSED:
+            # the rating no longer counts: its case is closed by the decision, not left overdue
+            case.status, case.closed_at = CaseStatus.CLOSED, appeal.decided_at
+            case.reply = case.reply or f"申诉成立，该差评已剔除：{note}"
+            case.save(update_fields=["status", "closed_at", "reply"])
+            rows.append(rowset_from_db("rating_case", [case.pk]))
         _summary_add(_summary_rows(period=rating.period, window_id=rating.window_id, hall_id=rating.hall_id,
                                    staff_id=rating.staff_id, item_id=rating.service_item_id, deltas=deltas))
         rows.append(rowset_from_db("rating", [rating.pk]))

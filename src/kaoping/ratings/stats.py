@@ -90,6 +90,48 @@ def window_stats(period: dt.date) -> list[dict[str, Any]]:
     return [t[3] for t in out]
 
 
+#: the summary counters behind the R4.5 measures (a hall sums them over its windows)
+_COUNTERS = ("count", "n1", "n2", "n3", "n4", "n5", "level_sum", "bad_rectified", "real_name_bad", "called_back",
+             "excluded", "default_count", "default_level_sum", "txn_count", "txn_timed", "txn_on_time",
+             "txn_on_the_spot", "waiting_n", "waiting_sum", "handling_n", "handling_sum")
+
+
+def _measures(s: dict[str, Any]) -> dict[str, Any]:
+    """The R4.5 measures of one set of summary counters (a row, or a sum of rows)."""
+    count, bad = s["count"], s["n1"] + s["n2"]
+    sat = _satisfaction(s["level_sum"], count)
+    return {
+        "count": count, "levels": {str(i): s[f"n{i}"] for i in range(1, 6)},
+        "good": s["n4"] + s["n5"], "middle": s["n3"], "bad": bad,
+        "good_rate": (s["n4"] + s["n5"]) / count if count else None,
+        "satisfaction": float(sat) if sat is not None else None, "_sat": sat,
+        "bad_rectified": s["bad_rectified"], "rectification_rate": s["bad_rectified"] / bad if bad else None,
+        "real_name_bad": s["real_name_bad"],
+        "callback_rate": s["called_back"] / s["real_name_bad"] if s["real_name_bad"] else None,
+        "excluded": s["excluded"],
+        "default_count": s["default_count"],
+        "default_satisfaction": float(_satisfaction(s["default_level_sum"], s["default_count"]))
+        if s["default_count"] else None,
+        "transactions": s["txn_count"],
+        "on_time_rate": s["txn_on_time"] / s["txn_timed"] if s["txn_timed"] else None,
+        "on_the_spot_rate": s["txn_on_the_spot"] / s["txn_count"] if s["txn_count"] else None,
+        "avg_waiting_minutes": s["waiting_sum"] / s["waiting_n"] if s["waiting_n"] else None,
+        "avg_handling_minutes": s["handling_sum"] / s["handling_n"] if s["handling_n"] else None,
+        "rank": None,
+    }
+
+
+def _ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with a satisfaction ranked (ties share a rank), then the others by code."""
+    ranked = sorted((r for r in rows if r["_sat"] is not None), key=lambda r: (-r["_sat"], r["code"]))
+    for rank, r in zip(_ranks([r["_sat"] for r in ranked]), ranked, strict=True):
+        r["rank"] = rank
+    unranked = sorted((r for r in rows if r["_sat"] is None), key=lambda r: r["code"])
+    for r in rows:
+        del r["_sat"]
+    return ranked + unranked
+
+
 def stats_table(kind: str, period: dt.date) -> list[dict[str, Any]]:
     """Every measure of R4.5 per window / staff / item for one month, ranked by satisfaction.
 
@@ -106,62 +148,28 @@ def stats_table(kind: str, period: dt.date) -> list[dict[str, Any]]:
         obj = objects.get(s.key)
         if obj is None:
             continue
-        bad = s.n1 + s.n2
-        sat = _satisfaction(s.level_sum, s.count)
         rows.append({
             "kind": kind, "id": obj.pk, "code": obj.code, "name": obj.name,
             "hall": obj.hall.code if kind == SummaryKind.WINDOW else None,
             "hall_name": obj.hall.name if kind == SummaryKind.WINDOW else None,
-            "count": s.count, "levels": {str(i): getattr(s, f"n{i}") for i in range(1, 6)},
-            "good": s.n4 + s.n5, "middle": s.n3, "bad": bad,
-            "good_rate": (s.n4 + s.n5) / s.count if s.count else None,
-            "satisfaction": float(sat) if sat is not None else None, "_sat": sat,
-            "bad_rectified": s.bad_rectified, "rectification_rate": s.bad_rectified / bad if bad else None,
-            "real_name_bad": s.real_name_bad,
-            "callback_rate": s.called_back / s.real_name_bad if s.real_name_bad else None,
-            "excluded": s.excluded,
-            "default_count": s.default_count,
-            "default_satisfaction": float(_satisfaction(s.default_level_sum, s.default_count))
-            if s.default_count else None,
-            "transactions": s.txn_count,
-            "on_time_rate": s.txn_on_time / s.txn_timed if s.txn_timed else None,
-            "on_the_spot_rate": s.txn_on_the_spot / s.txn_count if s.txn_count else None,
-            "avg_waiting_minutes": s.waiting_sum / s.waiting_n if s.waiting_n else None,
-            "avg_handling_minutes": s.handling_sum / s.handling_n if s.handling_n else None,
-            "rank": None,
+            **_measures({c: getattr(s, c) for c in _COUNTERS}),
         })
-    ranked = sorted((r for r in rows if r["_sat"] is not None), key=lambda r: (-r["_sat"], r["code"]))
-    for rank, r in zip(_ranks([r["_sat"] for r in ranked]), ranked, strict=True):
-        r["rank"] = rank
-    unranked = sorted((r for r in rows if r["_sat"] is None), key=lambda r: r["code"])
-    for r in rows:
-        del r["_sat"]
-    return ranked + unranked
+    return _ranked(rows)
 
 
 def hall_stats(period: dt.date) -> list[dict[str, Any]]:
-    """Per hall: the sums of its windows' rows."""
+    """Per hall, every measure :func:`stats_table` gives a window: the sums of its
+    windows' summary rows (exact: each window belongs to one hall), ranked."""
     halls: dict[int, dict[str, Any]] = {}
-    for s in RatingSummary.objects.filter(period=period, kind=SummaryKind.WINDOW):
-        h = halls.setdefault(s.hall_id, {"count": 0, "level_sum": 0, "good": 0, "bad": 0, "bad_rectified": 0,
-                                         "default_count": 0, "transactions": 0})
-        h["count"] += s.count
-        h["level_sum"] += s.level_sum
-        h["good"] += s.n4 + s.n5
-        h["bad"] += s.n1 + s.n2
-        h["bad_rectified"] += s.bad_rectified
-        h["default_count"] += s.default_count
-        h["transactions"] += s.txn_count
-    names = {h.pk: h for h in Hall.objects.filter(pk__in=halls)}
-    rows = []
-    for pk, h in halls.items():
-        sat = _satisfaction(h["level_sum"], h["count"])
-        rows.append({"id": pk, "code": names[pk].code, "name": names[pk].name, "count": h["count"],
-                     "good_rate": h["good"] / h["count"] if h["count"] else None,
-                     "satisfaction": float(sat) if sat is not None else None, "bad": h["bad"],
-                     "bad_rectified": h["bad_rectified"], "default_count": h["default_count"],
-                     "transactions": h["transactions"]})
-    return sorted(rows, key=lambda r: (-(r["satisfaction"] or -1), r["code"]))
+    rows = RatingSummary.objects.filter(period=period, kind=SummaryKind.WINDOW).values("hall_id", *_COUNTERS)
+    for values in rows:
+        h = halls.setdefault(values["hall_id"], dict.fromkeys(_COUNTERS, 0))
+        for c in _COUNTERS:
+            h[c] += values[c]
+    names = Hall.objects.in_bulk(list(halls))
+    out = [{"kind": "hall", "id": pk, "code": names[pk].code, "name": names[pk].name, "hall": None,
+            "hall_name": None, **_measures(h)} for pk, h in halls.items() if pk in names]
+    return _ranked(out)
 
 
 def windows_trend(until: dt.date, months: int, window_ids: Collection[int]) -> list[dict[str, Any]]:

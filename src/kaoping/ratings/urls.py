@@ -1,8 +1,9 @@
 """Pages of the ratings app, with full paths from the site root.
 
 Citizens: ``r/<token>/`` (signed link of one transaction, by QR code or SMS) and
-``kiosk/<hall>/<window>/`` (the window terminal; window codes are unique within their
-hall only, so the hall code is part of the path). The public: ``public/windows/``.
+``kiosk/<hall>/<window>/?k=<key>`` (the window terminal; window codes are unique within
+their hall only, so the hall code is part of the path; the signed terminal key comes
+from the office's register page). The public: ``public/windows/``.
 The office and units: everything under ``ratings/``.
 """
 
@@ -23,8 +24,12 @@ urlpatterns = [
     # the office and units
     path("ratings/", views.dashboard, name="dashboard"),
     path("ratings/stats/", views.statistics, name="statistics"),
+    path("ratings/settings/", views.policy_settings, name="settings"),
+    path("ratings/flags/<int:pk>/decide/", views.flag_decide, name="flag_decide"),
     path("ratings/registers/", views.registers, name="registers"),
     path("ratings/registers/<str:kind>/", views.registers, name="registers_kind"),
+    path("ratings/registers/<str:kind>/new/", views.register_new, name="register_new"),
+    path("ratings/registers/<str:kind>/<int:pk>/", views.register_edit, name="register_edit"),
     path("ratings/registers/<str:kind>/<int:pk>/confirm/", views.register_confirm, name="register_confirm"),
     path("ratings/windows/<str:hall>/<str:window>/qr/", views.window_qr_sheet, name="window_qr"),
     path("ratings/entry/", views.entry, name="entry"),

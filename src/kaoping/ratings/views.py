@@ -13,32 +13,39 @@ import datetime as dt
 import io
 import re
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import transaction as db_transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kaoping.accounts.permissions import has, public, requires
+from kaoping.accounts.permissions import has, public, requires, role_of, visible_units
 
 from . import forms as upload_io
 from . import integrity, paper_import, selectors, services, stats
 from .forms import (
     COMMENT_MAX,
     LEVEL_CHOICES,
+    POLICY_PERCENT,
     AppealForm,
     CaseStepForm,
     DecideForm,
+    FlagDecideForm,
     NameForm,
     PeriodForm,
+    PolicyForm,
     RatingForm,
     RatingImportForm,
+    RegisterForm,
     StaffEntryForm,
     UploadForm,
 )
@@ -48,14 +55,18 @@ from .models import (
     ONSITE_ITEMS,
     PROBLEM_TAGS,
     CaseStatus,
+    FlagKind,
+    FlagStatus,
     Level,
     RatingChannel,
+    RatingFlag,
     SummaryKind,
     Transaction,
 )
 from .services import RatingError
 
 LINK_SALT = "kaoping.ratings.link"
+KIOSK_SALT = "kaoping.ratings.kiosk"
 TOKEN_MAX = 400
 DEVICE_COOKIE = "kp_device"
 KIOSK_RECENT_MINUTES = 30
@@ -79,6 +90,36 @@ def link_external_id(token: str) -> str | None:
     except (signing.BadSignature, ValueError, UnicodeDecodeError):
         return None
     return value if isinstance(value, str) else None
+
+
+def kiosk_key(hall_code: str, window_code: str) -> str:
+    """The terminal key of one window's kiosk: the hall and window codes, signed.
+
+    The kiosk page is public (the terminal has no log-in) but opens only with its key
+    (``?k=``), which the office gives out on the window's page; without it anyone who
+    knew a window's address could rate from anywhere.
+    """
+    return signing.Signer(salt=KIOSK_SALT).sign_object([hall_code, window_code])
+
+
+def kiosk_key_valid(key: str, hall_code: str, window_code: str) -> bool:
+    """True when ``key`` is the terminal key of this hall's window (and unchanged)."""
+    if not key or len(key) > TOKEN_MAX:
+        return False
+    try:
+        value = signing.Signer(salt=KIOSK_SALT).unsign_object(key)
+    except (signing.BadSignature, ValueError, UnicodeDecodeError):
+        return False
+    return value == [hall_code, window_code]
+
+
+def kiosk_path(hall_code: str, window_code: str) -> str:
+    """The address to open on a window's terminal (with its key)."""
+    return _kiosk_address(hall_code, window_code, kiosk_key(hall_code, window_code))
+
+
+def _kiosk_address(hall_code: str, window_code: str, key: str) -> str:
+    return f"{reverse('ratings:kiosk', args=[hall_code, window_code])}?k={quote(key, safe=':')}"
 
 
 def rating_path(external_id: str, *, via: str | None = None) -> str:
@@ -266,16 +307,30 @@ def rate_qr(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     return HttpResponse(buf.getvalue(), content_type="image/svg+xml")
 
 
+def _kiosk_refused(request: HttpRequest) -> HttpResponse:
+    return _outcome(request, heading=_("评价器未授权"), warn=True, status=403, kiosk=True, lines=[
+        _("本页面缺少有效的终端密钥，不能在此评价。"),
+        _("请大厅工作人员在“大厅窗口名录”中打开该窗口，复制“终端地址”后在本窗口的评价器上重新打开。"),
+    ])
+
+
 @public
-@csrf_exempt  # a shared terminal without log-in; the posted token names the transaction
+@csrf_exempt  # a shared terminal without log-in; the terminal key and the posted token authorise
 @require_http_methods(["GET", "POST"])
 def kiosk(request: HttpRequest, hall: str, window: str) -> HttpResponse:
-    """The window terminal (现场评价器): shows the transaction just served, or waits for one."""
+    """The window terminal (现场评价器): shows the transaction just served, or waits for one.
+
+    Opens only with the window's terminal key (``?k=``, :func:`kiosk_key`); its ratings
+    carry the terminal as their device, so the integrity scan sees them (R5.5).
+    """
+    key = request.GET.get("k", "")
+    if not kiosk_key_valid(key, hall, window):
+        return _kiosk_refused(request)
     w = selectors.window_get(hall, window)
     if w is None:
         return _outcome(request, heading=_("窗口不存在"), warn=True, status=404, kiosk=True,
                         lines=[_("请联系大厅工作人员检查评价器设置。")])
-    here = reverse("ratings:kiosk", args=[hall, window])
+    here = _kiosk_address(hall, window, key)
     window_label = f"{w.hall.name} · {w.name}"
     if request.method == "POST":
         external_id = link_external_id(request.POST.get("token", ""))
@@ -286,7 +341,7 @@ def kiosk(request: HttpRequest, hall: str, window: str) -> HttpResponse:
             return _already_rated(request, kiosk=True, refresh_url=here)
         form = RatingForm(request.POST, online=txn.online)
         if form.is_valid():
-            error = _submit(request, form, txn, channel=RatingChannel.KIOSK, device=None)
+            error = _submit(request, form, txn, channel=RatingChannel.KIOSK, device=f"kiosk:{hall}:{window}")
             if error is None:
                 return _outcome(request, heading=_("感谢您的评价！"), kiosk=True, refresh_url=here,
                                 level_label=_level_label(form.cleaned_data["level"]),
@@ -300,7 +355,7 @@ def kiosk(request: HttpRequest, hall: str, window: str) -> HttpResponse:
         return render(request, "ratings/kiosk.html", {**failed, "window_label": window_label}, status=400)
     txn = selectors.kiosk_pending(w, timezone.now(), KIOSK_RECENT_MINUTES)
     context: dict[str, Any] = {"window_label": window_label, "poll_seconds": KIOSK_POLL_SECONDS, "txn": None,
-                               "recent_minutes": KIOSK_RECENT_MINUTES}
+                               "recent_minutes": KIOSK_RECENT_MINUTES, "here": here}
     if txn is not None:
         context.update(_rating_context(RatingForm(online=txn.online), txn, here, token=link_token(txn.external_id)))
     return render(request, "ratings/kiosk.html", context)
@@ -358,6 +413,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     windows their unit answers for (as on the cases page), everywhere on the page.
     """
     period, period_error = _period(request)
+    return _dashboard_page(request, period, period_error)
+
+
+def _dashboard_page(request: HttpRequest, period: dt.date, period_error: str = "", *,
+                    flag_forms: dict[int, FlagDecideForm] | None = None, status: int = 200) -> HttpResponse:
     scope = selectors.window_scope(request.user)  # None: every window
     windows = _in_scope(stats.stats_table(SummaryKind.WINDOW, period), scope, "id")
     rated = [w for w in windows if w["count"]]
@@ -388,8 +448,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             raise Http404(_("只能查看本单位负责窗口的评价内容"))
         phrase_window = None
     phrases = _comment_phrases(period, phrase_window, scope)
-    flags = selectors.flags_of_month(period, window_ids=scope)
-    rising = _in_scope(integrity.rising_complaints(period=period), scope, "window_id")
+    flags, rising = _flags(request, period, scope, flag_forms or {})
     chart = {
         "trend": trend,
         "levels": [{"name": label, "value": levels[str(value)]} for value, label in LEVEL_CHOICES],
@@ -405,10 +464,69 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "lists": lists, "open_cases": case_counts["open"], "overdue_cases": case_counts["overdue"],
         "windows": rated[:10], "phrases": phrases, "flags": flags, "rising": rising,
         "flag_count": len(flags) + len(rising), "chart": chart,
+        "open_flag_count": sum(1 for f in flags if f["open"]) + len(rising),
         "window_choices": window_choices, "phrase_window": phrase_window,
         "policy": _policy_text(services.policy_get()), "window_scope": scope,
     }
-    return _page(request, "dashboard", "dashboard", context)
+    return _page(request, "dashboard", "dashboard", context, status=status)
+
+
+FLAG_LIMIT = 200
+
+
+def _flags(request: HttpRequest, period: dt.date, scope: frozenset[int] | None,
+           forms_by_pk: dict[int, FlagDecideForm]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The month's integrity flags (scanned again when the last scan is older than ten
+    minutes), open ones first, each with its decision form or its decision; and the
+    rising complaints computed now for windows the stored flags do not cover yet."""
+    integrity.scan_if_stale(period)
+    stored = selectors.flags_of_month(period, limit=FLAG_LIMIT, window_ids=scope)
+    stored.sort(key=lambda f: (f.status != FlagStatus.OPEN, -(f.decided_at or f.created_at).timestamp(), -f.pk))
+    can_decide = has(request.user, "ratings.manage")
+    flags = []
+    for f in stored:
+        numbers = f.numbers if isinstance(f.numbers, dict) else {}
+        months = numbers.get("months") if f.kind == FlagKind.RISING else None
+        flags.append({
+            "flag": f, "open": f.status == FlagStatus.OPEN, "months": months if isinstance(months, list) else [],
+            "form": (forms_by_pk.get(f.pk) or FlagDecideForm(prefix=f"f{f.pk}"))
+            if can_decide and f.status == FlagStatus.OPEN else None,
+            "decided_by": (f.decided_by.get_full_name() or f.decided_by.get_username()) if f.decided_by_id else "",
+        })
+    covered = {f.window_id for f in stored if f.kind == FlagKind.RISING}
+    rising = [r for r in _in_scope(integrity.rising_complaints(period=period), scope, "window_id")
+              if r["window_id"] not in covered]
+    return flags, rising
+
+
+def _flag_or_404(pk: int) -> RatingFlag:
+    # a plain read by primary key (no selector for one flag yet)
+    flag = RatingFlag.objects.select_related("window", "staff").filter(pk=pk).first()
+    if flag is None:
+        raise Http404(_("该线索不存在（可能已被重新扫描清除）"))
+    return flag
+
+
+@requires("ratings.manage")
+@require_POST
+def flag_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """The office closes an integrity flag: confirmed (属实) or dismissed (排除), with a note
+    (R5.7). The ratings it is about do not change."""
+    flag = _flag_or_404(pk)
+    form = FlagDecideForm(request.POST, prefix=f"f{pk}")
+    if form.is_valid():
+        try:
+            integrity.flag_decide(flag=flag, status=form.cleaned_data["status"], note=form.cleaned_data["note"],
+                                  by=request.user)
+        except RatingError as exc:
+            form.add_error(exc.location if exc.location in ("status", "note") else None, exc.message)
+        else:
+            label = FlagStatus(form.cleaned_data["status"]).label
+            messages.success(request, _("已处理线索“%(kind)s”：%(status)s。") % {
+                "kind": flag.get_kind_display(), "status": label})
+            url = f"{reverse('ratings:dashboard')}?{urlencode({'period': flag.period.strftime('%Y-%m')})}"
+            return redirect(f"{url}#flag-{flag.pk}")
+    return _dashboard_page(request, flag.period, flag_forms={flag.pk: form}, status=400)
 
 
 def _in_scope(rows: list[dict[str, Any]], scope: frozenset[int] | None, key: str) -> list[dict[str, Any]]:
@@ -485,43 +603,56 @@ def statistics(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------- office: registers
 
 REGISTERS = ("halls", "windows", "staff", "items")
+REGISTER_TABS = [("windows", _lazy("服务窗口")), ("halls", _lazy("服务大厅")), ("staff", _lazy("工作人员")),
+                 ("items", _lazy("服务事项"))]
+#: a register's row in a message: 服务窗口 W1
+REGISTER_NOUN = dict(REGISTER_TABS)
 
 
 def _register_rows(kind: str) -> list[Any]:
-    rows = {"halls": selectors.halls, "windows": selectors.windows, "staff": selectors.staff_list,
-            "items": selectors.items_list}[kind]
-    return list(rows())
+    rows = {"halls": selectors.halls().select_related("unit"),
+            "windows": selectors.windows().select_related("unit", "hall__unit"),
+            "staff": selectors.staff_list(), "items": selectors.items_list()}[kind]
+    return list(rows)
 
 
 def _register_get(kind: str, pk: int) -> Any:
-    obj = selectors.register_get(kind, pk)
+    obj = selectors.register_get(kind, pk) if kind in REGISTERS else None
     if obj is None:
         raise Http404(_("记录不存在"))
     return obj
+
+
+def _register_kind(kind: str) -> None:
+    if kind not in REGISTERS:
+        raise Http404(_("没有这个名录"))
 
 
 @requires("ratings.view")
 @require_GET
 def registers(request: HttpRequest, kind: str = "windows") -> HttpResponse:
     """Halls, windows, staff and service items; codes first seen from business systems
-    are listed first for the office to confirm."""
-    if kind not in REGISTERS:
-        raise Http404(_("没有这个名录"))
+    are listed first for the office to confirm. The office adds and edits rows, and
+    gets each window's terminal address (with its key)."""
+    _register_kind(kind)
     rows = _register_rows(kind)
     rows.sort(key=lambda o: (o.confirmed, getattr(getattr(o, "hall", None), "code", ""), o.code))
     pending = {k: len(v) for k, v in selectors.unconfirmed_codes().items()}
+    can_manage = has(request.user, "ratings.manage")
+    if kind == "windows" and can_manage:
+        for w in rows:
+            w.kiosk_path = kiosk_path(w.hall.code, w.code)
     return _page(request, "registers", "registers", {
-        "nav": "ratings", "kind": kind, "rows": rows, "pending": pending,
-        "tabs": [("windows", _("服务窗口")), ("halls", _("服务大厅")), ("staff", _("工作人员")), ("items", _("服务事项"))],
-        "can_manage": has(request.user, "ratings.manage"),
+        "nav": "ratings", "kind": kind, "rows": rows,
+        "tabs": [(key, label, pending.get(key, 0)) for key, label in REGISTER_TABS],
+        "noun": REGISTER_NOUN[kind], "can_manage": can_manage,
     })
 
 
 @requires("ratings.manage")
 @require_POST
 def register_confirm(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    if kind not in REGISTERS:
-        raise Http404(_("没有这个名录"))
+    _register_kind(kind)
     obj = _register_get(kind, pk)
     form = NameForm(request.POST)
     if form.is_valid():
@@ -537,10 +668,86 @@ def register_confirm(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     return redirect("ratings:registers_kind", kind=kind)
 
 
+def _register_form(request: HttpRequest, kind: str, obj: Any = None) -> RegisterForm:
+    return RegisterForm(request.POST if request.method == "POST" else None, kind=kind, obj=obj,
+                        halls=selectors.halls(), units=visible_units(request.user), windows=selectors.windows())
+
+
+def _register_error(form: RegisterForm, exc: RatingError) -> None:
+    """Put a service error next to the field it names (``name 不能为空`` → 名称不能为空)."""
+    field = exc.location if exc.location in form.fields else None
+    message = exc.message
+    if field and message.startswith(f"{field} "):
+        message = f"{form.fields[field].label}{message[len(field) + 1:]}"
+    form.add_error(field, message)
+
+
+def _register_page(request: HttpRequest, kind: str, form: RegisterForm, obj: Any = None,
+                   status: int = 200) -> HttpResponse:
+    context: dict[str, Any] = {"kind": kind, "form": form, "obj": obj, "noun": REGISTER_NOUN[kind]}
+    if obj is not None and kind == "windows":
+        context.update(_terminal(request, obj))
+    return _page(request, "register_form", "registers", context, status=status)
+
+
+@requires("ratings.manage")
+@require_http_methods(["GET", "POST"])
+def register_new(request: HttpRequest, kind: str) -> HttpResponse:
+    """The office adds a hall, window, staff member or service item by hand."""
+    _register_kind(kind)
+    form = _register_form(request, kind)
+    if request.method == "POST" and form.is_valid():
+        try:
+            obj = services.register_create(**form.create_values(), by=request.user)
+        except RatingError as exc:
+            _register_error(form, exc)
+        else:
+            messages.success(request, _("已登记%(noun)s %(code)s：%(name)s") % {
+                "noun": REGISTER_NOUN[kind], "code": obj.code, "name": obj.name})
+            return redirect("ratings:register_edit", kind=kind, pk=obj.pk)
+    return _register_page(request, kind, form, status=400 if form.is_bound else 200)
+
+
+@requires("ratings.manage")
+@require_http_methods(["GET", "POST"])
+def register_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """The office renames a row, sets a hall's or window's responsible unit (open cases
+    follow it) or a staff member's window; saving also confirms a new code."""
+    _register_kind(kind)
+    obj = _register_get(kind, pk)
+    form = _register_form(request, kind, obj)
+    if request.method == "POST" and form.is_valid():
+        values = form.edit_values()
+        unit_before = obj.responsible_unit_id() if kind == "windows" else getattr(obj, "unit_id", None)
+        try:
+            services.code_confirm(obj=obj, **values, by=request.user)
+        except RatingError as exc:
+            _register_error(form, exc)
+            obj = _register_get(kind, pk)  # the service may have changed the object before refusing
+        else:
+            obj = _register_get(kind, pk)
+            unit_after = obj.responsible_unit_id() if kind == "windows" else getattr(obj, "unit_id", None)
+            messages.success(request, _("已保存%(noun)s %(code)s：%(name)s") % {
+                "noun": REGISTER_NOUN[kind], "code": obj.code, "name": obj.name})
+            if unit_after != unit_before and kind in ("halls", "windows"):
+                messages.info(request, _("责任单位已更改为 %(unit)s，在办的差评已转由该单位办理。") % {
+                    "unit": values["unit"].name})
+            return redirect("ratings:register_edit", kind=kind, pk=obj.pk)
+    return _register_page(request, kind, form, obj, status=400 if form.is_bound else 200)
+
+
+def _terminal(request: HttpRequest, w: Any) -> dict[str, Any]:
+    """A window's terminal address, for the office only (the key lets anyone holding it rate)."""
+    if not has(request.user, "ratings.manage"):
+        return {"terminal_url": ""}
+    return {"terminal_url": request.build_absolute_uri(kiosk_path(w.hall.code, w.code))}
+
+
 @requires("ratings.view")
 @require_GET
 def window_qr_sheet(request: HttpRequest, hall: str, window: str) -> HttpResponse:
-    """A printable page of rating QR codes for a window's transactions not yet rated."""
+    """A printable page of rating QR codes for a window's transactions not yet rated,
+    and, for the office, the window terminal's address with its key."""
     w = selectors.window_get(hall, window)
     if w is None:
         raise Http404(_("窗口不存在"))
@@ -551,42 +758,132 @@ def window_qr_sheet(request: HttpRequest, hall: str, window: str) -> HttpRespons
         url = request.build_absolute_uri(rating_path(t.external_id, via="qr"))
         cards.append({"id": t.external_id, "item": t.service_item.name, "staff": t.staff.name if t.staff else "",
                       "until": t.rate_until, "svg": _qr(url).svg_inline(scale=5, border=2, omitsize=False), "url": url})
-    kiosk_url = request.build_absolute_uri(reverse("ratings:kiosk", args=[hall, window]))
     public_url = request.build_absolute_uri(reverse("ratings:public_window", args=[hall, window]))
     return _page(request, "qr_sheet", "registers", {
-        "nav": "ratings", "window": w, "cards": cards, "kiosk_url": kiosk_url, "public_url": public_url,
+        "nav": "ratings", "window": w, "cards": cards, "public_url": public_url, **_terminal(request, w),
         "public_svg": _qr(public_url).svg_inline(scale=5, border=2, omitsize=False),
     })
+
+
+# --------------------------------------------------------------------------- office: settings
+
+
+def _policy_summary(form: PolicyForm, before: dict[str, Any], after: Any) -> list[str]:
+    """What changed, as "可评价天数（自然日）：7 → 10" lines."""
+    lines = []
+    for f in form.policy_fields:
+        old, new = before[f.name], form.shown(f.name, getattr(after, f.name))
+        if old != new:
+            suffix = "%" if f.name in POLICY_PERCENT else ""
+            shown = {True: _("是"), False: _("否")}
+            old_text = shown.get(old, f"{old}{suffix}") if isinstance(old, bool) else f"{old}{suffix}"
+            new_text = shown.get(new, f"{new}{suffix}") if isinstance(new, bool) else f"{new}{suffix}"
+            if f.choices:
+                labels = dict(f.choices)
+                old_text, new_text = labels.get(old, old_text), labels.get(new, new_text)
+            lines.append(f"{f.verbose_name}：{old_text} → {new_text}")
+    return lines
+
+
+@requires("ratings.manage")
+@require_http_methods(["GET", "POST"])
+def policy_settings(request: HttpRequest) -> HttpResponse:
+    """The office sets the numbers of 好差评 (R4): rating period, default level, case
+    deadlines, red and black lists, inspection line, integrity thresholds."""
+    policy = services.policy_get(fresh=True)
+    form = PolicyForm(request.POST or None, policy=policy)
+    if request.method == "POST" and form.is_valid():
+        before = {f.name: form.shown(f.name, getattr(policy, f.name)) for f in form.policy_fields}
+        try:
+            saved = services.policy_update(by=request.user, **form.values())
+        except RatingError as exc:
+            form.add_error(exc.location if exc.location in form.fields else None, exc.message)
+        except ValidationError as exc:
+            for name, errors in (exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}).items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            changes = _policy_summary(form, before, saved)
+            if changes:
+                messages.success(request, _("参数已保存：%(changes)s。") % {"changes": "；".join(changes)})
+            else:
+                messages.info(request, _("参数没有变化。"))
+            return redirect("ratings:settings")
+    return _page(request, "settings", "settings", {
+        "form": form, "groups": form.groups(), "policy": policy, "saved": policy.updated_at,
+    }, status=400 if form.is_bound else 200)
 
 
 # --------------------------------------------------------------------------- staff entry and upload
 
 
+def _own_window(user: Any, txn: Transaction) -> bool:
+    """True when ``user`` is a unit contact whose unit answers for the transaction's window
+    (they may not rate their own unit's service)."""
+    unit_id = getattr(user, "unit_id", None)
+    return role_of(user) == "unit_contact" and unit_id is not None and txn.window.responsible_unit_id() == unit_id
+
+
+def _entry_facts(txn: Transaction) -> dict[str, Any]:
+    rating = getattr(txn, "rating", None)
+    return {**_txn_facts(txn), "id": txn.external_id, "online": txn.online,
+            "kind": _("线上办件（一事一评）") if txn.online else _("现场办件（一次一评）"),
+            "rated": rating, "rated_level": _level_label(rating.level) if rating else "",
+            "expired": timezone.now() > txn.rate_until}
+
+
+OWN_WINDOW_MESSAGE = _lazy("该办件由本单位负责的窗口办理，单位联络员不能代为录入本单位窗口的评价。请交由考核办录入。")
+
+
 @requires("ratings.enter")
 @require_http_methods(["GET", "POST"])
 def entry(request: HttpRequest) -> HttpResponse:
-    """Hotline, SMS and paper ratings typed in by staff, with the channel recorded."""
-    form = StaffEntryForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        txn = selectors.transaction_for_rating(form.cleaned_data["transaction"].strip())
-        if txn is None:
-            form.add_error("transaction", _("办件编号不存在，请核对。"))
+    """Hotline, SMS and paper ratings typed in by staff, with the channel recorded.
+
+    The transaction is looked up first: its facts are shown to check with the citizen,
+    and its channel decides the sub-items offered (online or on site). A unit contact
+    may not enter a rating of a window their own unit answers for.
+    """
+    posted = request.method == "POST"
+    tid = ((request.POST if posted else request.GET).get("transaction") or "").strip()
+    txn = selectors.transaction_for_rating(tid) if tid else None
+    form = StaffEntryForm(request.POST if posted else None, online=txn.online if txn else None,
+                          initial={"transaction": tid})
+    context: dict[str, Any] = {"nav": "ratings", "form": form, "levels": LEVEL_CHOICES,
+                               "tags": list(PROBLEM_TAGS.items()), "txn": _entry_facts(txn) if txn else None,
+                               "lookup_error": "", "refused": False}
+    status = 200
+    own = txn is not None and _own_window(request.user, txn)
+    if not posted:
+        if tid and txn is None:
+            context["lookup_error"], status = _("办件编号 %(id)s 不存在，请核对。") % {"id": tid[:128]}, 404
+        elif own:
+            context["refused"], status = True, 403
+        return _page(request, "entry", "entry", context, status=status)
+    valid = form.is_valid()
+    stray = [k for k in request.POST if k.startswith("item_") and k not in form.fields and request.POST.get(k)]
+    if own:
+        form.add_error("transaction", str(OWN_WINDOW_MESSAGE))
+        context["refused"] = True
+        return _page(request, "entry", "entry", context, status=403)
+    if valid and txn is None:
+        form.add_error("transaction", _("办件编号不存在，请核对。"))
+    elif valid and stray:
+        form.add_error(None, _("分项 %(items)s 不适用于该办件（%(kind)s），请重新查询办件后填写。") % {
+            "items": "、".join(k.removeprefix("item_") for k in stray), "kind": context["txn"]["kind"]})
+    elif valid:
+        try:
+            services.rating_submit(
+                transaction=txn, level=form.cleaned_data["level"], items=form.items(), tags=form.cleaned_data["tags"],
+                comment=form.cleaned_data["comment"], channel=form.cleaned_data["channel"],
+                rater_phone=form.cleaned_data["rater_phone"] or None, by=request.user)
+        except RatingError as exc:
+            _add_service_error(form, exc)
         else:
-            try:
-                services.rating_submit(
-                    transaction=txn, level=form.cleaned_data["level"], tags=form.cleaned_data["tags"],
-                    comment=form.cleaned_data["comment"], channel=form.cleaned_data["channel"],
-                    rater_phone=form.cleaned_data["rater_phone"] or None, by=request.user)
-            except RatingError as exc:
-                _add_service_error(form, exc)
-            else:
-                messages.success(request, _("已录入办件 %(id)s 的评价：%(level)s（%(channel)s）") % {
-                    "id": txn.external_id, "level": _level_label(form.cleaned_data["level"]),
-                    "channel": RatingChannel(form.cleaned_data["channel"]).label})
-                return redirect("ratings:entry")
-    return _page(request, "entry", "entry", {
-        "nav": "ratings", "form": form, "levels": LEVEL_CHOICES, "tags": list(PROBLEM_TAGS.items()),
-    }, status=400 if form.is_bound and form.errors else 200)
+            messages.success(request, _("已录入办件 %(id)s 的评价：%(level)s（%(channel)s）") % {
+                "id": txn.external_id, "level": _level_label(form.cleaned_data["level"]),
+                "channel": RatingChannel(form.cleaned_data["channel"]).label})
+            return redirect("ratings:entry")
+    return _page(request, "entry", "entry", context, status=400)
 
 
 @requires("data.upload")

@@ -59,6 +59,8 @@ def run_gunicorn(bind: str, workers: int, *, options: dict[str, Any] | None = No
         "graceful_timeout": 20,
         "forwarded_allow_ips": os.environ.get("KAOPING_FORWARDED_ALLOW_IPS", "127.0.0.1"),
         "proc_name": "kaoping",
+        # the workers' heartbeat file is touched on every request: keep it in memory
+        "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
     }
     settings.update(options or {})
 

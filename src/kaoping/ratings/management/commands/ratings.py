@@ -5,7 +5,9 @@
 * ``check-cases`` — list bad-rating cases past their working-day deadlines; run daily.
 * ``summary [--rebuild] [--period YYYY-MM]`` — recompute the monthly summary from the raw
   rows (after a bulk load), or check it against them.
-* ``scan [--period YYYY-MM]`` — integrity flags (R5.5) for a month.
+* ``scan [--period YYYY-MM]`` — integrity flags (R5.5, R5.6) for a month: stored, open
+  ones refreshed, decided ones left as decided; run daily (pages also scan a month not
+  scanned in the last ten minutes).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ class Command(BaseCommand):
         p = sub.add_parser("summary", help="核对或重建月度汇总")
         p.add_argument("--rebuild", action="store_true", help="从原始评价重建")
         p.add_argument("--period", help="只处理该月 YYYY-MM")
-        p = sub.add_parser("scan", help="评价异常线索（集中好评、同一手机多次评价等）")
+        p = sub.add_parser("scan", help="评价异常线索（集中好评、同一手机/设备多次评价、整改率偏低、差评上升、督查预警等）")
         p.add_argument("--period", help="月份 YYYY-MM（默认本月）")
 
     def handle(self, *args, **options):
@@ -69,5 +71,7 @@ class Command(BaseCommand):
         elif action == "scan":
             flags = integrity.integrity_scan(period=_period(options["period"]))
             for f in flags:
-                self.stdout.write(f"[{f.get_kind_display()}] {f.explanation}")
-            self.stdout.write(f"共 {len(flags)} 条线索")
+                decided = "" if f.status == integrity.FlagStatus.OPEN else f"（已核查：{f.get_status_display()}）"
+                self.stdout.write(f"[{f.get_kind_display()}] {f.explanation}{decided}")
+            still_open = sum(f.status == integrity.FlagStatus.OPEN for f in flags)
+            self.stdout.write(f"共 {len(flags)} 条线索，其中待核查 {still_open} 条")
