@@ -84,10 +84,12 @@ def test_a_level_must_be_chosen_on_the_phone(office: Any, live_server: Any, phon
 
 def test_the_window_terminal(office: Any, live_server: Any, page: Any, phone: Any) -> None:
     from kaoping.ratings.models import Rating
+    from kaoping.ratings.views import kiosk_path
 
     txn("T1", hours_ago=0.05)
+    terminal = f"{live_server.url}{kiosk_path('H1', 'W1')}"
     for p, name in ((page, "ratings-kiosk-desktop"), (phone, "ratings-kiosk-phone")):
-        p.goto(f"{live_server.url}/kiosk/H1/W1/")
+        p.goto(terminal)
         assert p.locator("input[name=level]").count() == 5
         shot(p, name)
     page.locator("#levels").get_by_text("非常满意", exact=True).click()
@@ -96,9 +98,23 @@ def test_the_window_terminal(office: Any, live_server: Any, page: Any, phone: An
     assert page.get_by_role("heading", name="感谢您的评价！").is_visible()
     shot(page, "ratings-kiosk-thanks-desktop")
     assert Rating.objects.get().channel == "kiosk"
-    page.goto(f"{live_server.url}/kiosk/H1/W1/")
-    assert page.get_by_text("暂无待评价的办件").is_visible()
+    # the thanks page goes back to the keyed address by itself (a lost key would show the 403 page)
+    page.get_by_text("暂无待评价的办件").wait_for(timeout=15_000)
+    assert page.url == terminal
     shot(page, "ratings-kiosk-waiting-desktop")
+
+
+def test_a_terminal_without_its_key_is_refused(office: Any, live_server: Any, page: Any, phone: Any) -> None:
+    from kaoping.ratings.views import kiosk_key
+
+    txn("T1", hours_ago=0.05)
+    for p, name in ((page, "ratings-kiosk-403-desktop"), (phone, "ratings-kiosk-403-phone")):
+        for address in ("/kiosk/H1/W1/", f"/kiosk/H1/W1/?k={kiosk_key('H1', 'W2')}"):
+            response = p.goto(f"{live_server.url}{address}")
+            assert response.status == 403
+            assert p.get_by_role("heading", name="评价器未授权").is_visible()
+            assert p.locator("input[name=level]").count() == 0
+        shot(p, name)
 
 
 def _some_ratings(office: Any) -> None:
@@ -195,3 +211,123 @@ def test_the_dashboard_shows_rising_complaints(office: Any, live_server: Any, pa
         assert "差评数和差评率连续 3 个月上升" in flags.inner_text()
         flags.scroll_into_view_if_needed()
         flags.screenshot(path=str(shot(p, name).with_name(f"{name}-section.png")))
+
+
+def test_the_office_edits_a_window_and_gets_its_terminal_address(office: Any, live_server: Any, page: Any,
+                                                                 phone: Any) -> None:
+    from kaoping.org.models import Unit
+    from kaoping.ratings.models import BadRatingCase, Window
+    from kaoping.ratings.views import kiosk_key
+
+    _some_ratings(office)
+    Unit.objects.create(code="U1", name="市政务服务管理局", type="hall")
+    Unit.objects.create(code="U2", name="市不动产登记中心", type="institution")
+    w2 = Window.objects.get(code="W2")
+    for p, name in ((page, "ratings-register-edit-desktop"), (phone, "ratings-register-edit-phone")):
+        _log_in(p, live_server.url, office)
+        p.goto(f"{live_server.url}/ratings/registers/windows/")
+        shot(p, name.replace("register-edit", "registers"))
+        p.locator(f"a[href='/ratings/registers/windows/{w2.pk}/']").first.click()
+        p.wait_for_url(f"**/ratings/registers/windows/{w2.pk}/")
+        terminal = p.locator("#terminal-url")
+        assert kiosk_key("H1", "W2") in terminal.input_value()
+        shot(p, name)
+    page.fill("input[name=name]", "")
+    page.get_by_role("button", name="保存").click()
+    assert page.get_by_text("请填写窗口名称。").is_visible()
+    shot(page, "ratings-register-edit-error-desktop")
+    page.fill("input[name=name]", "不动产登记综合窗口")
+    page.select_option("select[name=unit]", label="市不动产登记中心（U2）")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_selector(".site-message-success")
+    assert page.get_by_text("责任单位已更改为 市不动产登记中心").is_visible()
+    w2.refresh_from_db()
+    assert (w2.name, w2.unit.code) == ("不动产登记综合窗口", "U2")
+    assert all(c.unit.code == "U2" for c in BadRatingCase.objects.filter(window=w2).exclude(status="closed"))
+    shot(page, "ratings-register-edit-saved-desktop")
+    page.goto(f"{live_server.url}/ratings/registers/windows/new/")
+    shot(page, "ratings-register-new-desktop")
+
+
+def test_the_settings_page(office: Any, live_server: Any, page: Any, phone: Any) -> None:
+    from kaoping.ratings.services import policy_get
+
+    for p, name in ((page, "ratings-settings-desktop"), (phone, "ratings-settings-phone")):
+        _log_in(p, live_server.url, office)
+        p.goto(f"{live_server.url}/ratings/")
+        p.get_by_role("link", name="参数设置").click()
+        p.wait_for_url("**/ratings/settings/")
+        assert p.locator("input[name=red_share]").input_value() == "10"
+        shot(p, name)
+        p.screenshot(path=str(shot(p, name).with_name(f"{name}-top.png")))  # the first screen, as seen
+    page.fill("input[name=rating_days]", "0")
+    page.fill("input[name=red_share]", "15")
+    page.get_by_role("button", name="保存参数").click()
+    page.wait_for_selector("#id_rating_days-error")
+    assert page.get_by_text("“可评价天数（自然日）”不能小于 1。").is_visible()
+    assert policy_get(fresh=True).red_share == 0.10  # nothing saved
+    shot(page, "ratings-settings-error-desktop")
+    page.fill("input[name=rating_days]", "10")
+    page.get_by_role("button", name="保存参数").click()
+    page.wait_for_selector(".site-message-success")
+    assert page.get_by_text("可评价天数（自然日）：7 → 10").is_visible()
+    assert (policy_get(fresh=True).rating_days, policy_get(fresh=True).red_share) == (10, 0.15)
+
+
+def test_the_office_decides_an_integrity_flag_on_the_dashboard(office: Any, live_server: Any, page: Any,
+                                                               phone: Any) -> None:
+    from django.core.cache import cache
+
+    from kaoping.ratings.models import RatingFlag
+
+    cache.clear()  # an earlier test's dashboard marked this month as scanned a moment ago
+    _some_ratings(office)
+    for i in range(7):  # one phone rating seven transactions of a window this month (limit 5)
+        rate(txn(f"P{i}", window="W1"), 5, rater_phone="13900000001")
+    for p, name in ((page, "ratings-flags-desktop"), (phone, "ratings-flags-phone")):
+        _log_in(p, live_server.url, office)
+        p.goto(f"{live_server.url}/ratings/")
+        section = p.locator("section[aria-labelledby=flags-title]")
+        assert section.get_by_text("同一手机多次评价").first.is_visible()
+        section.scroll_into_view_if_needed()
+        section.screenshot(path=str(shot(p, name).with_name(f"{name}-section.png")))
+    flag = RatingFlag.objects.get(kind="phone")
+    item = page.locator(f"#flag-{flag.pk}")
+    item.get_by_role("button", name="排除").click()
+    page.wait_for_selector(f"#id_f{flag.pk}-note-error")
+    assert page.get_by_text("请填写核查说明").first.is_visible()
+    assert RatingFlag.objects.get(pk=flag.pk).status == "open"
+    item = page.locator(f"#flag-{flag.pk}")
+    item.scroll_into_view_if_needed()
+    item.screenshot(path=str(shot(page, "ratings-flags-error-desktop").with_name("ratings-flags-error-desktop-item.png")))
+    item.locator("textarea").fill("已电话核实：同一家庭多人办件，由家属代为评价，非诱导好评")
+    item.get_by_role("button", name="排除").click()
+    page.wait_for_selector(".site-message-success")
+    flag.refresh_from_db()
+    assert (flag.status, flag.decided_by_id) == ("dismissed", office.pk)
+    section = page.locator("section[aria-labelledby=flags-title]")
+    assert section.get_by_text("由家属代为评价").is_visible()
+    section.scroll_into_view_if_needed()
+    section.screenshot(path=str(shot(page, "ratings-flags-decided-desktop").with_name(
+        "ratings-flags-decided-desktop-section.png")))
+
+
+def test_staff_entry_offers_the_transactions_sub_items(office: Any, live_server: Any, page: Any, phone: Any) -> None:
+    from kaoping.ratings.models import Rating
+
+    txn("T1")
+    for p, name in ((page, "ratings-entry-desktop"), (phone, "ratings-entry-phone")):
+        _log_in(p, live_server.url, office)
+        p.goto(f"{live_server.url}/ratings/entry/")
+        p.fill("input[name=transaction]", "T1")
+        p.get_by_role("button", name="查询").click()
+        p.wait_for_selector("input[name=item_attitude]")
+        assert p.locator("input[name=item_usability]").count() == 0
+        shot(p, name)
+    page.select_option("select[name=channel]", "hotline")
+    page.locator("fieldset.choice-row").first.get_by_text("不满意", exact=True).click()
+    page.locator(".sub-item", has_text="服务态度").get_by_text("非常不满意", exact=True).click()
+    page.get_by_role("button", name="保存评价").click()
+    page.wait_for_selector(".site-message-success")
+    rating = Rating.objects.get()
+    assert (rating.level, rating.items, rating.channel) == (2, {"attitude": 1}, "hotline")

@@ -85,7 +85,7 @@ def rate(tid: str, level: int, *, when: dt.datetime | None = None, window: str =
     data = {"window": window, "staff": staff, "accepted_at": (when - dt.timedelta(hours=1)).isoformat(),
             "completed_at": (when - dt.timedelta(minutes=30)).isoformat(), **(txn or {})}
     t = transaction_receive(data=txn_payload(tid, **data))[0]
-    return rating_submit(transaction=t, level=level, channel=kw.pop("channel", "kiosk"), now=when, **kw)
+    return rating_submit(transaction=t, level=level, channel=kw.pop("channel", "mobile"), now=when, **kw)
 
 
 def name(model: type, code: str, new_name: str, office: Any) -> Any:
@@ -118,6 +118,12 @@ def test_one_device_rating_more_than_phone_max_transactions_is_flagged_by_hash_p
     assert "kiosk-7" not in f.explanation and f.window_id == Window.objects.get(code="W1").pk
     assert sorted(f.rating_ids) == sorted(Rating.objects.filter(device_hash=prefix).values_list("pk", flat=True))
     assert not flags_of(FlagKind.PHONE)
+
+
+def test_a_windows_kiosk_is_one_device_for_everyone_and_is_not_flagged_as_one() -> None:
+    for i in range(8):
+        rate(f"K{i}", 5, device="kiosk:H1:W1", channel="kiosk")
+    assert not [f for f in integrity.integrity_scan(period=this_month()) if f.kind == FlagKind.DEVICE]
 
 
 def test_a_late_rating_and_a_burst_name_the_staff_and_the_window_never_an_id(office: Any) -> None:
@@ -348,6 +354,15 @@ def test_scan_if_stale_runs_once_then_not_again_until_it_is_old() -> None:
     cache.clear()
     integrity.integrity_scan(period=period)  # the command's scan counts too
     assert integrity.scan_if_stale(period) is False
+
+
+def test_a_month_too_big_to_scan_on_a_page_is_left_to_the_daily_scan() -> None:
+    for i in range(6):
+        rate(f"D{i}", 5, device="kiosk-7")
+    assert integrity.scan_if_stale(this_month(), inline_max=5) is False
+    assert not RatingFlag.objects.exists()
+    assert integrity.scan_if_stale(this_month(), inline_max=6) is True
+    assert RatingFlag.objects.filter(kind=FlagKind.DEVICE).count() == 1
 
 
 def test_scan_if_stale_leaves_the_scan_to_a_caller_already_running_it() -> None:

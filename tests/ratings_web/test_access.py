@@ -94,9 +94,9 @@ def test_the_kiosk_without_its_key_is_refused_for_everyone(client: Any, login: A
     ("/ratings/flags/{f}/decide/", {"f{f}-status": "dismissed", "f{f}-note": "x"}),
 ])
 def test_posts_need_the_capability(client: Any, login: Any, hall: Any, path: str, data: dict) -> None:
-    from .conftest import row_counts
-
     from kaoping.ratings.models import RatingFlag
+
+    from .conftest import row_counts
 
     flag = RatingFlag.objects.create(kind="late", subject="window:1", period=hall["t1"].period,
                                      explanation="x", window=hall["t1"].window)

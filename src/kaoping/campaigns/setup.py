@@ -25,7 +25,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from kaoping.engine.bundle import FORMAT, parse_bundle
-from kaoping.engine.errors import BundleError, CalendarError
+from kaoping.engine.errors import BundleError
 from kaoping.engine.tree import PolicyShare, policy_check
 from kaoping.engine.workdays import working_days_between
 from kaoping.indicators.labels import group_label
@@ -730,13 +730,11 @@ class Check:
 
 
 def working_days_left(deadline: dt.date | None, on: dt.date | None = None) -> int | None:
-    """Working days from ``on`` (today) to the deadline, on the official calendar."""
+    """Working days from ``on`` (today) to the deadline, on the official calendar (an
+    estimate in a year not yet published: pages say so with ``workday_estimate``)."""
     if deadline is None:
         return None
-    try:
-        return working_days_between(on or today(), deadline)
-    except CalendarError:
-        return None
+    return working_days_between(on or today(), deadline, estimate=True)
 
 
 def open_checks(*, campaign: Campaign) -> list[Check]:

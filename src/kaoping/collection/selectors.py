@@ -27,7 +27,6 @@ from kaoping.campaigns.models import (
     Score,
 )
 from kaoping.engine import workdays
-from kaoping.engine.errors import CalendarError
 from kaoping.indicators.models import IndicatorNode
 
 from .models import AnonymousToken, Channel, CheckStatus, MeasureCheck, SheetSubmission, TokenBatch
@@ -62,13 +61,11 @@ def deadline_passed(campaign: Campaign) -> bool:
 
 
 def working_days_left(campaign: Campaign) -> int | None:
-    """Working days from today to the deadline, inclusive (official calendar); None if unknown."""
+    """Working days from today to the deadline, inclusive (official calendar; an estimate in
+    a year not yet published, which pages mark with ``workday_estimate``); None if none."""
     if campaign.deadline is None or deadline_passed(campaign):
         return None
-    try:
-        return workdays.working_days_between(today(), campaign.deadline + dt.timedelta(days=1))
-    except CalendarError:
-        return None
+    return workdays.working_days_between(today(), campaign.deadline + dt.timedelta(days=1), estimate=True)
 
 
 def version_nodes(version_id: int) -> list[IndicatorNode]:

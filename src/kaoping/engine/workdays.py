@@ -6,7 +6,9 @@ within 3. A working day is what the State Council's annual holiday notice says i
 Monday to Friday except public holidays, plus the weekend days made working days (调休).
 The data come from the ``chinese-calendar`` package, which knows the years from 2004 to
 the latest published notice; a date outside those years raises :class:`CalendarError`
-instead of being guessed from the day of the week.
+instead of being guessed from the day of the week — unless the caller asks for an
+estimate (``estimate=True``: weekends only, in the years not yet published), which it
+must then show as one, e.g. "剩约 12 个工作日（2027 年节假日尚未公布）".
 
 Counting convention (the usual government one, as for periods in procedural law: 期间
 开始的当日不计算在内): the day of the event does not count. "Within 3 working days" of
@@ -38,6 +40,7 @@ __all__ = [
     "add_working_days",
     "deadline",
     "first_year",
+    "is_estimate",
     "is_working_day",
     "last_year",
     "working_days_between",
@@ -82,19 +85,23 @@ def _as_date(day: date | datetime) -> date:
     return day
 
 
-def is_working_day(day: date | datetime) -> bool:
+def is_working_day(day: date | datetime, *, estimate: bool = False) -> bool:
     """Whether ``day`` is a working day: a weekday that is no holiday, or a 调休 day.
+
+    ``estimate``: in a year the official calendar does not know, take Monday to Friday.
 
     Raises
     ------
     CalendarError
-        ``day`` lies in a year the official calendar does not know.
+        ``day`` lies in a year the official calendar does not know (and no estimate).
 
     Examples
     --------
     >>> from datetime import date
     >>> is_working_day(date(2025, 10, 8)), is_working_day(date(2025, 10, 11))
     (False, True)
+    >>> is_working_day(date(2099, 1, 5), estimate=True)  # a Monday
+    True
     >>> is_working_day(date(2099, 1, 5))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -103,6 +110,8 @@ def is_working_day(day: date | datetime) -> bool:
     d = _as_date(day)
     low, high = first_year(), last_year()
     if not low <= d.year <= high:
+        if estimate:
+            return d.weekday() < 5
         raise CalendarError(
             f"只有 {low}–{high} 年的官方节假日安排，无法判断 {d.isoformat()} 是否为工作日"
             "（国务院公布新一年的安排后，请升级 chinese-calendar）",
@@ -110,7 +119,7 @@ def is_working_day(day: date | datetime) -> bool:
     return bool(chinese_calendar.is_workday(d))
 
 
-def add_working_days(start: date | datetime, n: int) -> date:
+def add_working_days(start: date | datetime, n: int, *, estimate: bool = False) -> date:
     """The date of the n-th working day after ``start`` (``start`` itself not counted).
 
     ``n = 0`` gives ``start`` unchanged; a negative ``n`` counts back to the |n|-th
@@ -129,12 +138,12 @@ def add_working_days(start: date | datetime, n: int) -> date:
     remaining = abs(n)
     while remaining:
         d += step
-        if is_working_day(d):
+        if is_working_day(d, estimate=estimate):
             remaining -= 1
     return d
 
 
-def working_days_between(start: date | datetime, end: date | datetime) -> int:
+def working_days_between(start: date | datetime, end: date | datetime, *, estimate: bool = False) -> int:
     """How many working days lie in (start, end]: after ``start``, up to and including ``end``.
 
     So ``working_days_between(event, done) <= k`` says "done within k working days";
@@ -150,16 +159,28 @@ def working_days_between(start: date | datetime, end: date | datetime) -> int:
     """
     a, b = _as_date(start), _as_date(end)
     if b < a:
-        return -working_days_between(b, a)
+        return -working_days_between(b, a, estimate=estimate)
     count = 0
     d = a
     while d < b:
         d += timedelta(days=1)
-        count += is_working_day(d)
+        count += is_working_day(d, estimate=estimate)
     return count
 
 
-def deadline(start: date | datetime, working_days: int) -> date:
+def is_estimate(*days: date | datetime) -> bool:
+    """Whether a count over ``days`` would be an estimate (some year is not yet published).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> is_estimate(date(2025, 1, 2)), is_estimate(date(2025, 1, 2), date(2099, 1, 5))
+    (False, True)
+    """
+    return any(not first_year() <= _as_date(d).year <= last_year() for d in days)
+
+
+def deadline(start: date | datetime, working_days: int, *, estimate: bool = False) -> date:
     """The last day of a period of ``working_days`` working days beginning after ``start``.
 
     "Appeal within 5 working days after publication" on ``start``: the appeal is on time
@@ -182,4 +203,4 @@ def deadline(start: date | datetime, working_days: int) -> date:
     """
     if working_days < 1:
         raise ValueError(f"a period has at least 1 working day, got {working_days}")
-    return add_working_days(start, working_days)
+    return add_working_days(start, working_days, estimate=estimate)

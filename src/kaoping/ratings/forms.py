@@ -252,9 +252,13 @@ class RegisterForm(forms.Form):
             self.fields["hall"].queryset = halls if halls is not None else Hall.objects.none()
         if "unit" in self.fields:
             self.fields["unit"].queryset = units if units is not None else Unit.objects.none()
-            self.fields["unit"].help_text = (
-                _("该大厅的差评由此单位办理；大厅内未单独指定责任单位的窗口也由此单位负责。") if kind == "halls" else
-                _("不指定时，由所属大厅的责任单位负责。更改后，该窗口在办的差评随之转给新的责任单位。"))
+            if kind == "halls":
+                help_text = _("该大厅的差评由此单位办理；大厅内未单独指定责任单位的窗口也由此单位负责。")
+            elif obj is None:
+                help_text = _("不指定时，由所属大厅的责任单位负责。")
+            else:
+                help_text = _("不指定时，由所属大厅的责任单位负责。更改后，该窗口在办的差评随之转给新的责任单位。")
+            self.fields["unit"].help_text = help_text
         if "window" in self.fields:
             self.fields["window"].queryset = windows if windows is not None else Window.objects.none()
             self.fields["window"].help_text = _("统计工作人员时按常驻窗口归属。")
@@ -361,6 +365,8 @@ POLICY_HELP: dict[str, Any] = {
     "burst_share": _("且“非常满意”占该时间窗内评价的比例不低于此值。"),
     "phone_max": _("同一手机号或同一设备一个月内评价超过此数即提示。"),
     "late_days": _("评价时间距办结超过此天数的评价予以提示。"),
+    "rectify_min_rate": _("窗口当月到期差评中已整改的比例低于此值时提示。"),
+    "rectify_min_cases": _("到期差评不少于此数时才判断整改率。"),
 }
 
 
@@ -422,8 +428,11 @@ class PolicyForm(forms.Form):
 
     @staticmethod
     def shown(name: str, value: Any) -> Any:
+        if isinstance(value, float) and name not in POLICY_PERCENT and value.is_integer():
+            return int(value)  # 80, not 80.0
         if name in POLICY_PERCENT and value is not None:
-            return (Decimal(str(value)) * 100).quantize(Decimal("0.01")).normalize()
+            text = format((Decimal(str(value)) * 100).quantize(Decimal("0.01")), "f")
+            return Decimal(text.rstrip("0").rstrip(".") if "." in text else text)
         return value
 
     def groups(self) -> list[tuple[Any, list[forms.BoundField]]]:

@@ -59,6 +59,7 @@ from .models import (
     FlagKind,
     FlagStatus,
     Rating,
+    RatingChannel,
     RatingFlag,
     RatingPolicy,
     RatingSummary,
@@ -136,16 +137,21 @@ def _burst_findings(base, policy: RatingPolicy) -> list[dict[str, Any]]:
 
 
 def _repeat_findings(base, policy: RatingPolicy, period: dt.date) -> list[dict[str, Any]]:
-    """One phone or device rating more than ``phone_max`` transactions in the month."""
+    """One phone or device rating more than ``phone_max`` transactions in the month.
+
+    A window's kiosk is one device shared by every applicant, so kiosk ratings are left out
+    of the device rule (coaxing at a kiosk shows as a burst for the staff or window).
+    """
     out = []
     for field, kind, prefix, label in (("rater_phone_hash", FlagKind.PHONE, "phone", "同一手机号"),
                                        ("device_hash", FlagKind.DEVICE, "device", "同一设备")):
-        groups = (base.exclude(**{field: ""}).values(field)
+        rows = base.exclude(channel=RatingChannel.KIOSK) if kind == FlagKind.DEVICE else base
+        groups = (rows.exclude(**{field: ""}).values(field)
                   .annotate(n=Count("pk"), windows=Count("window", distinct=True))
                   .filter(n__gt=policy.phone_max).order_by(field))
         for g in groups:
             h = g[field]
-            mine = base.filter(**{field: h})
+            mine = rows.filter(**{field: h})
             ids = list(mine.order_by("rated_at").values_list("pk", flat=True)[:200])
             if kind == FlagKind.PHONE:
                 shown = mine.exclude(rater_phone_masked="").values_list(
@@ -298,16 +304,27 @@ def integrity_scan(*, period: dt.date, today: dt.date | None = None) -> list[Rat
     return flags
 
 
-def scan_if_stale(period: dt.date, *, max_age_seconds: int = 600) -> bool:
-    """Run :func:`integrity_scan` for ``period`` unless it ran within ``max_age_seconds``
-    (in any process sharing the cache); True when it ran.
+#: a month with more ratings than this is scanned by the daily ``kaoping ratings scan``
+#: only: its scan (every rating of the month, twice) would hold up a page for seconds
+INLINE_SCAN_MAX = 200_000
 
-    Pages call it so flags exist without a scheduled job. Concurrent callers do not scan
+
+def scan_if_stale(period: dt.date, *, max_age_seconds: int = 600, inline_max: int | None = None) -> bool:
+    """Run :func:`integrity_scan` for ``period`` unless it ran within ``max_age_seconds``
+    (in any process sharing the cache) or the month has more than ``inline_max`` ratings
+    (default :data:`INLINE_SCAN_MAX`); True when it ran.
+
+    Pages call it so flags exist without a scheduled job on a small deployment; a large
+    one runs ``kaoping ratings scan`` daily (README). Concurrent callers do not scan
     together: the one that takes the ``running`` mark scans, the others return False.
     """
     key = _scan_key(period)
     last = cache.get(key)
     if last is not None and time.time() - last < max_age_seconds:
+        return False
+    month = RatingSummary.objects.filter(period=period, kind=SummaryKind.WINDOW)
+    ratings = sum(c + d for c, d in month.values_list("count", "default_count"))
+    if ratings > (INLINE_SCAN_MAX if inline_max is None else inline_max):
         return False
     running = f"{key}:running"
     if not cache.add(running, 1, timeout=300):

@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from .models import (
     AppealStatus,
     BadRatingCase,
     CaseStatus,
+    FlagStatus,
     Hall,
     Rating,
     RatingFlag,
@@ -238,7 +239,14 @@ def flags_of_month(period: dt.date, limit: int = 20,
     if window_ids is not None:
         ids = sorted(window_ids)
         qs = qs.filter(Q(window_id__in=ids) | Q(window__isnull=True, staff__window_id__in=ids))
-    return list(qs.order_by("status", "-created_at")[:limit])
+    open_first = Case(When(status=FlagStatus.OPEN, then=Value(0)), default=Value(1))
+    return list(qs.select_related("window", "staff", "decided_by")
+                .order_by(open_first, F("decided_at").desc(nulls_last=True), "-created_at", "-pk")[:limit])
+
+
+def flag_get(pk: int) -> RatingFlag | None:
+    """One integrity flag (None when a rescan has removed it)."""
+    return RatingFlag.objects.select_related("window", "staff").filter(pk=pk).first()
 
 
 def ratings_of_window(window: Window, period: dt.date | None = None) -> QuerySet[Rating]:

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from kaoping.accounts.permissions import can_see_unit, has, require
 from kaoping.engine import workdays
-from kaoping.engine.errors import CalendarError, KaopingError
+from kaoping.engine.errors import KaopingError
 from kaoping.ledger.services import (
     actor_of,
     ledger_append,
@@ -108,17 +108,9 @@ def working_deadline(start: dt.datetime, days: int) -> dt.date:
     """``days`` working days after ``start`` on the official calendar.
 
     Beyond the years the installed calendar knows, weekends alone are skipped (the
-    State Council publishes each year's holidays in the December before).
+    State Council publishes each year's holidays late in the year before).
     """
-    try:
-        return workdays.deadline(start, days)
-    except CalendarError:
-        day = start.astimezone(BEIJING).date()
-        while days > 0:
-            day += dt.timedelta(days=1)
-            if day.weekday() < 5:
-                days -= 1
-        return day
+    return workdays.deadline(start, days, estimate=True)
 
 
 _policy_cache: tuple[float, RatingPolicy] | None = None
@@ -137,15 +129,21 @@ def policy_get(*, fresh: bool = False) -> RatingPolicy:
 
 @db_transaction.atomic
 def policy_update(*, by: Any, **values: Any) -> RatingPolicy:
-    """Change the configurable numbers (office only)."""
+    """Change the configurable numbers (office only); the changes go into the ledger."""
     require(by, "ratings.manage")
+    ledger_lock()
     policy = RatingPolicy.objects.select_for_update().filter(pk=1).first() or RatingPolicy(pk=1)
+    changed: dict[str, list[Any]] = {}
     for name, value in values.items():
         if not hasattr(policy, name) or name in ("id", "updated_at"):
             raise RatingError(f"未知参数 {name}", location=name)
+        if getattr(policy, name) != value:
+            changed[name] = [getattr(policy, name), value]
         setattr(policy, name, value)
     policy.full_clean()
     policy.save()
+    ledger_append(action="rating_policy.update", actor=actor_of(by), object_type="rating_policy", object_id="1",
+                  data={"changed": changed})
     global _policy_cache
     _policy_cache = None
     return policy

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kaoping.accounts.permissions import has, public, requires, role_of, visible_units
+from kaoping.accounts.permissions import has, object_rules, public, requires, role_of, visible_units
 
 from . import forms as upload_io
 from . import integrity, paper_import, selectors, services, stats
@@ -315,6 +315,7 @@ def _kiosk_refused(request: HttpRequest) -> HttpResponse:
 
 
 @public
+@object_rules  # answers 403 without the window's terminal key
 @csrf_exempt  # a shared terminal without log-in; the terminal key and the posted token authorise
 @require_http_methods(["GET", "POST"])
 def kiosk(request: HttpRequest, hall: str, window: str) -> HttpResponse:
@@ -480,8 +481,7 @@ def _flags(request: HttpRequest, period: dt.date, scope: frozenset[int] | None,
     minutes), open ones first, each with its decision form or its decision; and the
     rising complaints computed now for windows the stored flags do not cover yet."""
     integrity.scan_if_stale(period)
-    stored = selectors.flags_of_month(period, limit=FLAG_LIMIT, window_ids=scope)
-    stored.sort(key=lambda f: (f.status != FlagStatus.OPEN, -(f.decided_at or f.created_at).timestamp(), -f.pk))
+    stored = selectors.flags_of_month(period, limit=FLAG_LIMIT, window_ids=scope)  # open ones first
     can_decide = has(request.user, "ratings.manage")
     flags = []
     for f in stored:
@@ -500,8 +500,7 @@ def _flags(request: HttpRequest, period: dt.date, scope: frozenset[int] | None,
 
 
 def _flag_or_404(pk: int) -> RatingFlag:
-    # a plain read by primary key (no selector for one flag yet)
-    flag = RatingFlag.objects.select_related("window", "staff").filter(pk=pk).first()
+    flag = selectors.flag_get(pk)
     if flag is None:
         raise Http404(_("该线索不存在（可能已被重新扫描清除）"))
     return flag
@@ -519,6 +518,9 @@ def flag_decide(request: HttpRequest, pk: int) -> HttpResponse:
             integrity.flag_decide(flag=flag, status=form.cleaned_data["status"], note=form.cleaned_data["note"],
                                   by=request.user)
         except RatingError as exc:
+            if exc.code in ("conflict", "not_found"):  # decided meanwhile, or gone: no form to show it on
+                messages.error(request, exc.message)
+                return _dashboard_page(request, flag.period, status=409)
             form.add_error(exc.location if exc.location in ("status", "note") else None, exc.message)
         else:
             label = FlagStatus(form.cleaned_data["status"]).label
@@ -868,8 +870,9 @@ def entry(request: HttpRequest) -> HttpResponse:
     if valid and txn is None:
         form.add_error("transaction", _("办件编号不存在，请核对。"))
     elif valid and stray:
-        form.add_error(None, _("分项 %(items)s 不适用于该办件（%(kind)s），请重新查询办件后填写。") % {
-            "items": "、".join(k.removeprefix("item_") for k in stray), "kind": context["txn"]["kind"]})
+        labels = {**ONSITE_ITEMS, **ONLINE_ITEMS}
+        form.add_error(None, _("分项%(items)s不适用于该办件：该办件为%(kind)s。请重新查询办件后填写。") % {
+            "items": "、".join(f"“{labels.get(k[5:], k[5:])}”" for k in stray), "kind": context["txn"]["kind"]})
     elif valid:
         try:
             services.rating_submit(

@@ -48,16 +48,12 @@ ACCOUNTS = (
 
 def open_deadline(deadline: str | None, today: dt.date | None = None) -> str | None:
     """The sample's deadline, or 10 working days from today when it has passed."""
-    from kaoping.engine.errors import CalendarError
     from kaoping.engine.workdays import add_working_days
 
     today = today or timezone.localdate()
     if deadline is None or dt.date.fromisoformat(deadline) >= today:
         return deadline
-    try:
-        return add_working_days(today, 10).isoformat()
-    except CalendarError:  # beyond the official calendar the library knows
-        return (today + dt.timedelta(days=14)).isoformat()
+    return add_working_days(today, 10, estimate=True).isoformat()
 
 
 def pad(text: str, width: int) -> str:
