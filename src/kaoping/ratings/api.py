@@ -9,10 +9,11 @@ Handlers only parse, call a service or selector and shape the answer; errors bec
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated, Any, Literal
 
 from django.db import IntegrityError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.security import HttpBearer, SessionAuth
 
@@ -21,6 +22,7 @@ from kaoping.accounts.permissions import has
 from . import selectors, services, stats
 from .models import ApiToken
 
+JSON = "application/json; charset=utf-8"
 #: largest request body the ratings endpoints read (a rating is well under 4 KB)
 MAX_BODY = 64 * 1024
 
@@ -249,7 +251,9 @@ def rating_post(request: HttpRequest, payload: RatingIn,
         if isinstance(exc, IntegrityError):
             raise ApiError(409, "conflict", "并发写入冲突，请重试") from None
         raise _api_error(exc) from None
-    return Status(201, selectors.rating_to_api(rating))
+    # Rendered here, as ninja would (tests hold the two equal): ninja's check of the answer
+    # against RatingOut cost a sixth of the call's CPU, and the answer is ours to shape.
+    return HttpResponse(json.dumps(selectors.rating_to_api(rating)), status=201, content_type=JSON)
 
 
 @router.get("/stats/windows", auth=_auth("ratings.view"), response={200: list[WindowStatOut], **ERRORS},
