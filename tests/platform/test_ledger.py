@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, connections
+from django.db import connection
 
 from kaoping.accounts.services import user_create
 from kaoping.campaigns.models import Adjustment, Assignment, Campaign, Measure, Score
@@ -34,6 +33,7 @@ from kaoping.ledger.selectors import ledger_verify
 from kaoping.ledger.services import GENESIS, LedgerError, entry_hash, ledger_append, timestamp
 from kaoping.org.models import Unit
 
+from ..threads import run_in_threads
 from .bundles import RICH, rich
 from .conftest import postgres_only
 
@@ -275,26 +275,13 @@ def test_the_ledger_refuses_an_append_outside_a_transaction():
 def test_concurrent_writers_keep_the_chain_linear_and_verifiable():
     campaign = bundle_import(data=rich(), source="test")
     units = list(Unit.objects.filter(code__in=["U01", "U02", "U03"]))
-    errors: list[BaseException] = []
-    start = threading.Barrier(6)
 
     def writer(n: int) -> None:
-        try:
-            start.wait()
-            for i in range(5):
-                adjustment_add(campaign=Campaign.objects.get(pk=campaign.pk), unit=units[(n + i) % 3],
-                               points=0.5, reason=f"线程 {n} 第 {i} 次")
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        for i in range(5):
+            adjustment_add(campaign=Campaign.objects.get(pk=campaign.pk), unit=units[(n + i) % 3],
+                           points=0.5, reason=f"线程 {n} 第 {i} 次")
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert run_in_threads(writer, 6) == []
     entries = list(LedgerEntry.objects.order_by("seq").values_list("seq", "prev_hash", "hash"))
     assert [s for s, _, _ in entries] == list(range(1, len(entries) + 1))
     assert all(entries[i][1] == entries[i - 1][2] for i in range(1, len(entries)))

@@ -4,10 +4,9 @@ ordinary path, in two round trips, and safe beside concurrent writers of every k
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Sum
 
 from kaoping.ledger.models import LedgerEntry, LedgerHead
@@ -23,6 +22,7 @@ from kaoping.ratings.services import (
     transaction_receive,
 )
 
+from ..threads import run_in_threads
 from .conftest import make_user, txn_payload
 
 pytestmark = [
@@ -124,31 +124,20 @@ def test_concurrent_writers_of_every_kind_keep_one_chain_and_exact_sums():
         transaction_receive(data=txn_payload(tid, window=f"W{i % 3}", staff=f"S{i % 4}",
                                              accepted_at=(base - dt.timedelta(hours=2)).isoformat(),
                                              completed_at=(base - dt.timedelta(hours=1)).isoformat()))
-    errors: list[BaseException] = []
 
     def run(worker: int) -> None:
-        try:
-            for tid in ids[worker::8]:
-                txn, reserved = selectors.transaction_get_reserving(tid)
-                level = 2 if int(tid[1:]) % 5 == 0 else 5 - int(tid[1:]) % 2
-                rating = rating_submit(transaction=txn, level=level, channel="api", rating_id=reserved,
-                                       idempotency=("token:1", tid), respond=selectors.rating_to_api)
-                if level == 2:
-                    case = BadRatingCase.objects.get(rating=rating)
-                    case_advance(case=case, action="callback", note="已回访", by=office)
-                    appeal = appeal_file(rating=rating, reason="恶意差评", by=office)
-                    appeal_decide(appeal=appeal, uphold=worker % 2 == 0, note="复核", by=reviewer)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        for tid in ids[worker::8]:
+            txn, reserved = selectors.transaction_get_reserving(tid)
+            level = 2 if int(tid[1:]) % 5 == 0 else 5 - int(tid[1:]) % 2
+            rating = rating_submit(transaction=txn, level=level, channel="api", rating_id=reserved,
+                                   idempotency=("token:1", tid), respond=selectors.rating_to_api)
+            if level == 2:
+                case = BadRatingCase.objects.get(rating=rating)
+                case_advance(case=case, action="callback", note="已回访", by=office)
+                appeal = appeal_file(rating=rating, reason="恶意差评", by=office)
+                appeal_decide(appeal=appeal, uphold=worker % 2 == 0, note="复核", by=reviewer)
 
-    threads = [threading.Thread(target=run, args=(w,)) for w in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert run_in_threads(run, 8) == []
     assert Rating.objects.count() == 160
     kept = Rating.objects.filter(excluded=False)
     sums = RatingSummary.objects.filter(kind="window").aggregate(n=Sum("count"), s=Sum("level_sum"))
