@@ -99,3 +99,35 @@ def test_other_roles_see_the_qr_sheet_without_the_key(login: Any, hall: Any, rol
     html = response.content.decode()
     assert response.status_code == 200 and "?k=" not in html and kiosk_key("H1", "W1") not in html
     assert "打开评价器页面" not in html
+
+
+def test_the_office_withdraws_a_leaked_terminal_address(login: Any, hall: Any) -> None:
+    from kaoping.ledger.models import LedgerEntry
+    from kaoping.ratings.models import Window
+
+    old = kiosk_path("H1", "W1")
+    office = login("office")
+    window = Window.objects.get(hall__code="H1", code="W1")
+    edit = f"/ratings/registers/windows/{window.pk}/"
+    assert "更换终端地址" in office.get(edit).content.decode()
+    response = office.post(f"/ratings/registers/windows/{window.pk}/kiosk-key/", {"next": edit})
+    assert response.status_code == 302 and response["Location"] == edit
+    window.refresh_from_db()
+    assert window.kiosk_key_version == 2
+    new = kiosk_path("H1", "W1", 2)
+    page = office.get(edit).content.decode()
+    assert new in page and old not in page  # the office is given the new address
+    assert _refused(office.get(old))  # the address given out before no longer opens
+    assert office.get(new).status_code == 200
+    entry = LedgerEntry.objects.get(action="kiosk_key.rotate")
+    assert entry.object_id == "H1/W1" and '"version":2' in entry.payload
+
+
+@pytest.mark.parametrize("role", ["unit_contact", "supervisor"])
+def test_only_the_office_withdraws_a_terminal_address(login: Any, hall: Any, role: str) -> None:
+    from kaoping.ratings.models import Window
+
+    window = Window.objects.get(hall__code="H1", code="W1")
+    before = row_counts()
+    assert login(role).post(f"/ratings/registers/windows/{window.pk}/kiosk-key/").status_code == 403
+    assert row_counts() == before and Window.objects.get(pk=window.pk).kiosk_key_version == 1

@@ -119,6 +119,8 @@ class Window(models.Model):
                              verbose_name=_("责任单位"))
     confirmed = models.BooleanField(_("已确认"), default=True)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    #: part of the terminal key: raising it withdraws every address given out before
+    kiosk_key_version = models.PositiveIntegerField(_("终端密钥版本"), default=1)
 
     class Meta:
         verbose_name = _("服务窗口")

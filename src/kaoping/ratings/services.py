@@ -340,6 +340,20 @@ def _cases_rehome(obj: Hall | Window) -> int:
     return moved
 
 
+@db_transaction.atomic
+def kiosk_key_rotate(*, window: Window, by: Any) -> Window:
+    """Withdraw a window's terminal address (a leaked or lost one): a new key, the old one
+    refused from now on. Office only; recorded in the ledger."""
+    require(by, "ratings.manage")
+    ledger_lock()
+    window = Window.objects.select_for_update().select_related("hall").get(pk=window.pk)
+    window.kiosk_key_version += 1
+    window.save(update_fields=["kiosk_key_version"])
+    ledger_append(action="kiosk_key.rotate", actor=actor_of(by), object_type="window",
+                  object_id=f"{window.hall.code}/{window.code}", data={"version": window.kiosk_key_version})
+    return window
+
+
 REGISTER_MODELS: dict[str, type] = {"hall": Hall, "window": Window, "staff": StaffMember, "item": ServiceItem}
 
 

@@ -31,6 +31,7 @@ urlpatterns = [
     path("ratings/registers/<str:kind>/new/", views.register_new, name="register_new"),
     path("ratings/registers/<str:kind>/<int:pk>/", views.register_edit, name="register_edit"),
     path("ratings/registers/<str:kind>/<int:pk>/confirm/", views.register_confirm, name="register_confirm"),
+    path("ratings/registers/windows/<int:pk>/kiosk-key/", views.kiosk_key_rotate, name="kiosk_key_rotate"),
     path("ratings/windows/<str:hall>/<str:window>/qr/", views.window_qr_sheet, name="window_qr"),
     path("ratings/entry/", views.entry, name="entry"),
     path("ratings/upload/", views.upload, name="upload"),

@@ -23,6 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -92,30 +93,32 @@ def link_external_id(token: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def kiosk_key(hall_code: str, window_code: str) -> str:
-    """The terminal key of one window's kiosk: the hall and window codes, signed.
+def kiosk_key(hall_code: str, window_code: str, version: int = 1) -> str:
+    """The terminal key of one window's kiosk: the hall and window codes (and the key's
+    version once the office has withdrawn one, :func:`~kaoping.ratings.services.kiosk_key_rotate`), signed.
 
     The kiosk page is public (the terminal has no log-in) but opens only with its key
     (``?k=``), which the office gives out on the window's page; without it anyone who
     knew a window's address could rate from anywhere.
     """
-    return signing.Signer(salt=KIOSK_SALT).sign_object([hall_code, window_code])
+    value = [hall_code, window_code] + ([version] if version > 1 else [])
+    return signing.Signer(salt=KIOSK_SALT).sign_object(value)
 
 
-def kiosk_key_valid(key: str, hall_code: str, window_code: str) -> bool:
-    """True when ``key`` is the terminal key of this hall's window (and unchanged)."""
+def kiosk_key_valid(key: str, hall_code: str, window_code: str, version: int = 1) -> bool:
+    """True when ``key`` is the current terminal key of this hall's window (and unchanged)."""
     if not key or len(key) > TOKEN_MAX:
         return False
     try:
         value = signing.Signer(salt=KIOSK_SALT).unsign_object(key)
     except (signing.BadSignature, ValueError, UnicodeDecodeError):
         return False
-    return value == [hall_code, window_code]
+    return value == [hall_code, window_code] + ([version] if version > 1 else [])
 
 
-def kiosk_path(hall_code: str, window_code: str) -> str:
+def kiosk_path(hall_code: str, window_code: str, version: int = 1) -> str:
     """The address to open on a window's terminal (with its key)."""
-    return _kiosk_address(hall_code, window_code, kiosk_key(hall_code, window_code))
+    return _kiosk_address(hall_code, window_code, kiosk_key(hall_code, window_code, version))
 
 
 def _kiosk_address(hall_code: str, window_code: str, key: str) -> str:
@@ -325,9 +328,9 @@ def kiosk(request: HttpRequest, hall: str, window: str) -> HttpResponse:
     carry the terminal as their device, so the integrity scan sees them (R5.5).
     """
     key = request.GET.get("k", "")
-    if not kiosk_key_valid(key, hall, window):
-        return _kiosk_refused(request)
     w = selectors.window_get(hall, window)
+    if not kiosk_key_valid(key, hall, window, w.kiosk_key_version if w is not None else 1):
+        return _kiosk_refused(request)  # before saying whether the window exists
     if w is None:
         return _outcome(request, heading=_("窗口不存在"), warn=True, status=404, kiosk=True,
                         lines=[_("请联系大厅工作人员检查评价器设置。")])
@@ -643,12 +646,25 @@ def registers(request: HttpRequest, kind: str = "windows") -> HttpResponse:
     can_manage = has(request.user, "ratings.manage")
     if kind == "windows" and can_manage:
         for w in rows:
-            w.kiosk_path = kiosk_path(w.hall.code, w.code)
+            w.kiosk_path = kiosk_path(w.hall.code, w.code, w.kiosk_key_version)
     return _page(request, "registers", "registers", {
         "nav": "ratings", "kind": kind, "rows": rows,
         "tabs": [(key, label, pending.get(key, 0)) for key, label in REGISTER_TABS],
         "noun": REGISTER_NOUN[kind], "can_manage": can_manage,
     })
+
+
+@requires("ratings.manage")
+@require_POST
+def kiosk_key_rotate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw a window's terminal address and give out a new one (a leaked or lost key)."""
+    window = _register_get("windows", pk)
+    services.kiosk_key_rotate(window=window, by=request.user)
+    messages.success(request, _("已更换 %(window)s 的终端地址：旧地址立即失效，请在评价器上打开新地址。") % {
+        "window": window.name})
+    return redirect(request.POST.get("next") if url_has_allowed_host_and_scheme(
+        request.POST.get("next"), allowed_hosts={request.get_host()}) else reverse(
+        "ratings:register_edit", args=["windows", pk]))
 
 
 @requires("ratings.manage")
@@ -742,7 +758,8 @@ def _terminal(request: HttpRequest, w: Any) -> dict[str, Any]:
     """A window's terminal address, for the office only (the key lets anyone holding it rate)."""
     if not has(request.user, "ratings.manage"):
         return {"terminal_url": ""}
-    return {"terminal_url": request.build_absolute_uri(kiosk_path(w.hall.code, w.code))}
+    return {"terminal_url": request.build_absolute_uri(kiosk_path(w.hall.code, w.code, w.kiosk_key_version)),
+            "terminal_rotate": reverse("ratings:kiosk_key_rotate", args=[w.pk])}
 
 
 @requires("ratings.view")
