@@ -1,10 +1,15 @@
 from django.urls import path
+from django.views.generic import RedirectView
+
+from kaoping.accounts.permissions import public
 
 from . import views
 
 app_name = "campaigns"
 urlpatterns = [
     path("", views.campaign_list, name="list"),
+    # the list lives at the site's root; people (and the README) also type /campaigns/
+    path("campaigns/", public(RedirectView.as_view(pattern_name="campaigns:list", permanent=False))),
     path("campaigns/new/", views.campaign_create, name="create"),
     path("campaigns/<str:code>/", views.campaign_detail, name="detail"),
     path("campaigns/<str:code>/settings/", views.campaign_settings, name="settings"),
