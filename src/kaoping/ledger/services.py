@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -149,8 +150,9 @@ def ledger_append_with(writes: Sequence[tuple[str, Sequence[Any]]], *, action: s
     before any covered row. The entry's hash is computed by the database, over exactly
     the envelope :func:`entry_hash` hashes (``seq`` and ``prev_hash`` are known only once
     the lock is held). The statement is prepared once per connection
-    (:func:`~kaoping.ledger.sql.prepared_cursor`), so its placeholders are typed. Outside a transaction the statement commits by itself; inside one
-    it runs in a savepoint, so a failed write leaves the caller's transaction usable.
+    (:func:`~kaoping.ledger.sql.prepared_cursor`), so its placeholders are typed.
+    Outside a transaction the statement commits by itself; inside one it runs in a
+    savepoint, so a failed write leaves the caller's transaction usable.
 
     Returns None, with nothing written, when the head row does not exist yet (a new
     database): the caller then writes through the ordinary path, which creates it.
@@ -166,26 +168,32 @@ def ledger_append_with(writes: Sequence[tuple[str, Sequence[Any]]], *, action: s
     created = timezone.now()
     # the envelope is [seq, <middle>, prev_hash]: Python fixes the middle, the database the ends
     middle = canonical_json([timestamp(created), actor, action, object_type, object_id, payload])[1:-1]
+    params: list[Any] = []
+    for _, values in writes:
+        params += values
+    params += [created, actor, action, object_type, object_id, payload, middle]
+    sql = _append_with_sql(tuple(sql for sql, _ in writes))
+    savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    with savepoint, prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+@functools.cache
+def _append_with_sql(writes: tuple[str, ...]) -> str:
+    """The statement of :func:`ledger_append_with` around these writes (built once)."""
     qn = connection.ops.quote_name
     head, entries = qn(LedgerHead._meta.db_table), qn(LedgerEntry._meta.db_table)
     ctes = [f"{LOCKED_HEAD} AS (SELECT seq + 1 AS seq, hash AS prev FROM {head} WHERE id = 1 FOR UPDATE)"]
-    params: list[Any] = []
-    for number, (sql, values) in enumerate(writes):
-        ctes.append(f"w{number} AS ({sql})")
-        params += values
+    ctes += [f"w{number} AS ({sql})" for number, sql in enumerate(writes)]
     given = ("created_at", "actor", "action", "object_type", "object_id", "payload")
     ctes.append(
         f"e AS (INSERT INTO {entries} (seq, {', '.join(given)}, prev_hash, hash) "
         f"SELECT l.seq, {', '.join(typed(LedgerEntry._meta.get_field(name)) for name in given)}, l.prev, "
         f"encode(sha256(convert_to('[' || l.seq::text || ',' || %s::text || ',\"' || l.prev || '\"]', 'UTF8')), "
         f"'hex') FROM {LOCKED_HEAD} l RETURNING seq, hash)")
-    params += [created, actor, action, object_type, object_id, payload, middle]
-    sql = f"WITH {', '.join(ctes)} UPDATE {head} SET seq = e.seq, hash = e.hash FROM e WHERE {head}.id = 1 RETURNING e.seq"
-    savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
-    with savepoint, prepared_cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return None if row is None else int(row[0])
+    return f"WITH {', '.join(ctes)} UPDATE {head} SET seq = e.seq, hash = e.hash FROM e WHERE {head}.id = 1 RETURNING e.seq"
 
 
 def ledger_append_rowsets(*, action: str, actor: str, object_type: str, object_id: str,

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
 
 
@@ -45,9 +45,10 @@ def insert_row(obj: Model) -> Model:
     >>> entry.pk is not None  # doctest: +SKIP
     True
     """
-    sql, fields, auto_pk = _statement(type(obj), connection.vendor)
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself: each use of the proxy costs a look-up
+    sql, fields, auto_pk = _statement(type(obj), db.vendor)
+    params = [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         if auto_pk:
             obj.pk = cursor.fetchone()[0]
@@ -96,8 +97,9 @@ def insert_after_lock(obj: Model) -> tuple[str, list[Any]]:
     >>> sql.startswith('INSERT INTO "ratings_idempotencyrecord"')  # doctest: +SKIP
     True
     """
-    sql, fields = _after_lock_statement(type(obj), connection.vendor, obj.pk is not None)
-    return sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself: each use of the proxy costs a look-up
+    sql, fields = _after_lock_statement(type(obj), db.vendor, obj.pk is not None)
+    return sql, [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
 
 
 @contextlib.contextmanager
@@ -111,13 +113,13 @@ def prepared_cursor() -> Iterator[Any]:
     it, so errors are Django's (``IntegrityError``) and tests see the queries. Use it only
     for a few fixed statements whose placeholders are typed (:func:`typed`).
     """
-    connection.ensure_connection()
-    raw = connection.connection
+    db = connections[DEFAULT_DB_ALIAS]
+    db.ensure_connection()
+    raw = db.connection
     if raw.prepare_threshold is None:  # Django's "never": then psycopg ignores prepare=True too.
         raw.prepare_threshold = 2**31 - 1  # Django's own cursors bind on the client and never prepare
     cursor = _preparing_cursor_class()(raw)
-    wrapped = (connection.make_debug_cursor(cursor) if connection.queries_logged
-               else connection.make_cursor(cursor))
+    wrapped = db.make_debug_cursor(cursor) if db.queries_logged else db.make_cursor(cursor)
     with wrapped:
         yield wrapped
 
