@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import functools
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
