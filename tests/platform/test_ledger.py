@@ -288,3 +288,15 @@ def test_concurrent_writers_keep_the_chain_linear_and_verifiable():
     assert LedgerEntry.objects.filter(action="adjustment.add").count() == 30
     report = ledger_verify()
     assert report.ok, report.summary()
+
+
+@pytest.mark.django_db
+def test_a_text_longer_than_its_column_is_refused_not_cut():
+    """PostgreSQL would drop the trailing spaces of a too-long text silently and the entry
+    would no longer match its hash: the ledger refuses it, and nothing is written."""
+    from django.db import transaction
+
+    with pytest.raises(LedgerError) as refused, transaction.atomic():
+        ledger_append(action="x", actor="a" * 150 + "   ", object_type="t", object_id="1")
+    assert refused.value.code == "too_long" and refused.value.location == "actor"
+    assert not LedgerEntry.objects.exists()

@@ -9,7 +9,6 @@ import hashlib
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
@@ -19,6 +18,7 @@ from kaoping.ratings import integrity, stats
 from kaoping.ratings.models import (
     BadRatingCase,
     FlagKind,
+    FlagScan,
     FlagStatus,
     Rating,
     RatingFlag,
@@ -42,14 +42,6 @@ from kaoping.ratings.services import (
 from .conftest import make_user, row_counts, txn_payload
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache() -> Any:
-    """The scan remembers its last run in the cache; each test starts without it."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 # --------------------------------------------------------------------------- helpers
@@ -351,7 +343,7 @@ def test_scan_if_stale_runs_once_then_not_again_until_it_is_old() -> None:
     assert integrity.scan_if_stale(period, max_age_seconds=0) is True
     assert RatingFlag.objects.get(kind=FlagKind.DEVICE).numbers["ratings"] == 7
     assert integrity.scan_if_stale(month_before(period)) is True  # another month has its own record
-    cache.clear()
+    FlagScan.objects.all().delete()
     integrity.integrity_scan(period=period)  # the command's scan counts too
     assert integrity.scan_if_stale(period) is False
 
@@ -365,10 +357,14 @@ def test_a_month_too_big_to_scan_on_a_page_is_left_to_the_daily_scan() -> None:
     assert RatingFlag.objects.filter(kind=FlagKind.DEVICE).count() == 1
 
 
-def test_scan_if_stale_leaves_the_scan_to_a_caller_already_running_it() -> None:
-    cache.add(integrity._scan_key(this_month()) + ":running", 1)
-    assert integrity.scan_if_stale(this_month()) is False
-    assert not RatingFlag.objects.exists()
+def test_of_two_processes_that_find_a_month_stale_only_one_scans() -> None:
+    period, now = this_month(), timezone.now()
+    assert integrity._claim(period, None, now) is True  # the first to record the month
+    assert integrity._claim(period, None, now) is False  # the second read "never" too: too late
+    later = now + dt.timedelta(minutes=20)
+    assert integrity._claim(period, now, later) is True  # moved from the time it read
+    assert integrity._claim(period, now, later + dt.timedelta(seconds=1)) is False  # read before that move
+    assert FlagScan.objects.get(period=period).scanned_at == later
 
 
 def test_a_rescan_keeps_a_decided_flag_as_decided(device_flag: RatingFlag, office: Any) -> None:

@@ -119,3 +119,13 @@ def test_a_windows_own_unit_decides_not_its_halls(login: Any, hall: Any, units: 
 def test_the_office_may_rate_any_window(login: Any, hall: Any) -> None:
     response = login("office").post("/ratings/entry/", {"transaction": "T3", "channel": "hotline", "level": "5"})
     assert response.status_code == 302
+
+
+def test_nor_through_the_api_with_their_session(login: Any, hall: Any) -> None:
+    """The rule is the service's: no channel gets round it."""
+    client = login("unit_contact")
+    before = row_counts()
+    response = client.post("/api/v1/ratings", {"transaction": "T3", "level": 5, "channel": "hotline"},
+                           content_type="application/json")
+    assert response.status_code == 403 and response.json()["error"] == "forbidden"
+    assert "本单位" in response.json()["detail"] and row_counts() == before

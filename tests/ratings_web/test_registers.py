@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from kaoping.ledger.models import LedgerEntry
+from kaoping.ledger.selectors import ledger_verify
 from kaoping.org.models import Unit
 from kaoping.ratings.models import BadRatingCase, Hall, ServiceItem, StaffMember, Window
 from kaoping.ratings.views import kiosk_key
@@ -120,6 +122,10 @@ def test_the_office_edits_a_confirmed_window_and_its_open_cases_follow_the_new_u
     response = client.post(f"/ratings/registers/windows/{w2.pk}/", {"name": "不动产窗口", "unit": units["U1"].pk})
     case.refresh_from_db()
     assert response.status_code == 302 and case.unit == units["U1"]
+    # each move of the cases is in the ledger, which still verifies
+    moves = LedgerEntry.objects.filter(action="rating_case.rehome").order_by("seq")
+    assert [e.object_id for e in moves] == ["W2", "W2"] and '"cases":1' in moves[0].payload
+    assert ledger_verify().ok
 
 
 def test_a_closed_case_stays_with_its_unit(login: Any, hall: Any, units: Any, users: Any) -> None:

@@ -130,6 +130,7 @@ def test_the_dashboard_shows_it_beside_the_integrity_flags_and_changes_no_rating
     assert rising.numbers["rules"] == ["rise_count", "rise_rate", "jump_count", "jump_rate"]
     after = row_counts()
     assert after.pop("ratings.RatingFlag") == 2 and before.pop("ratings.RatingFlag") == 0
+    assert after.pop("ratings.FlagScan") == 1 and before.pop("ratings.FlagScan") == 0  # when it was scanned
     assert after == before and dict(Rating.objects.values_list("pk", "level")) == levels
     RatingFlag.objects.all().delete()
     client.get("/ratings/")  # scanned a moment ago: not again, so nothing is stored anew

@@ -65,7 +65,8 @@ def working_days_left(campaign: Campaign) -> int | None:
     a year not yet published, which pages mark with ``workday_estimate``); None if none."""
     if campaign.deadline is None or deadline_passed(campaign):
         return None
-    return workdays.working_days_between(today(), campaign.deadline + dt.timedelta(days=1), estimate=True)
+    # (yesterday, deadline]: today and the deadline both count
+    return workdays.working_days_between(today() - dt.timedelta(days=1), campaign.deadline, estimate=True)
 
 
 def version_nodes(version_id: int) -> list[IndicatorNode]:

@@ -106,6 +106,15 @@ def rowset_deleted(key: str, ids: Iterable[int]) -> dict[str, Any]:
     return {"t": key, "deleted": id_ranges(sorted(ids))}
 
 
+def _check_lengths(**texts: str) -> None:
+    """Refuse a text longer than its column: PostgreSQL would drop trailing spaces beyond
+    the length silently, and the stored entry would no longer match its hash."""
+    for name, text in texts.items():
+        limit = LedgerEntry._meta.get_field(name).max_length
+        if limit is not None and len(text) > limit:
+            raise LedgerError(f"账本字段 {name} 超过 {limit} 个字符", code="too_long", location=name)
+
+
 def entry_hash(*, seq: int, created_at: str, actor: str, action: str, object_type: str,
                object_id: str, payload: str, prev_hash: str) -> str:
     envelope = canonical_json([seq, created_at, actor, action, object_type, object_id, payload, prev_hash])
@@ -120,6 +129,7 @@ def ledger_append(*, action: str, actor: str, object_type: str, object_id: str,
                   rows: Sequence[Mapping[str, Any]] = (), data: Mapping[str, Any] | None = None,
                   ) -> LedgerEntry:
     """Append one entry recording ``rows`` (row sets) and ``data`` (facts for people)."""
+    _check_lengths(actor=actor, action=action, object_type=object_type, object_id=object_id)
     head = ledger_lock()
     payload = canonical_json({**(data or {}), "rows": list(rows)})
     created = timezone.now()
@@ -164,6 +174,7 @@ def ledger_append_with(writes: Sequence[tuple[str, Sequence[Any]]], *, action: s
     """
     if connection.vendor != "postgresql":
         raise LedgerError("单语句写入仅用于 PostgreSQL", code="unsupported")
+    _check_lengths(actor=actor, action=action, object_type=object_type, object_id=object_id)
     payload = canonical_json({**(data or {}), "rows": list(rows)})
     created = timezone.now()
     # the envelope is [seq, <middle>, prev_hash]: Python fixes the middle, the database the ends

@@ -36,13 +36,11 @@ overridden by the ``KAOPING_RATINGS_RISING`` setting or by arguments.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections import Counter, defaultdict, deque
 from fractions import Fraction
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError
 from django.db import transaction as db_transaction
 from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q
@@ -57,6 +55,7 @@ from .models import (
     BAD_LEVELS,
     BadRatingCase,
     FlagKind,
+    FlagScan,
     FlagStatus,
     Rating,
     RatingChannel,
@@ -282,10 +281,6 @@ def _store(period: dt.date, findings: list[dict[str, Any]]) -> list[RatingFlag]:
     return flags
 
 
-def _scan_key(period: dt.date) -> str:
-    return f"kaoping:ratings:flags-scanned:{period:%Y-%m}"
-
-
 def integrity_scan(*, period: dt.date, today: dt.date | None = None) -> list[RatingFlag]:
     """Look for the R5.5 and R5.6 patterns in one month; store (or refresh) one flag per
     finding and return them (decided ones included, unchanged).
@@ -300,7 +295,7 @@ def integrity_scan(*, period: dt.date, today: dt.date | None = None) -> list[Rat
                     + _late_findings(base, policy) + _low_rectification_findings(period, policy, today)
                     + _rising_findings(period) + _inspection_findings(period, policy))
         flags = _store(period, findings)
-    cache.set(_scan_key(period), time.time(), timeout=86400)
+    FlagScan.objects.update_or_create(period=period, defaults={"scanned_at": timezone.now()})
     return flags
 
 
@@ -311,29 +306,39 @@ INLINE_SCAN_MAX = 200_000
 
 def scan_if_stale(period: dt.date, *, max_age_seconds: int = 600, inline_max: int | None = None) -> bool:
     """Run :func:`integrity_scan` for ``period`` unless it ran within ``max_age_seconds``
-    (in any process sharing the cache) or the month has more than ``inline_max`` ratings
-    (default :data:`INLINE_SCAN_MAX`); True when it ran.
+    (by any process: the time is in :class:`FlagScan`) or the month has more than
+    ``inline_max`` ratings (default :data:`INLINE_SCAN_MAX`); True when it ran.
 
     Pages call it so flags exist without a scheduled job on a small deployment; a large
     one runs ``kaoping ratings scan`` daily (README). Concurrent callers do not scan
-    together: the one that takes the ``running`` mark scans, the others return False.
+    together: each tries to move the recorded time from the value it read to now, and
+    only the one whose update lands scans.
     """
-    key = _scan_key(period)
-    last = cache.get(key)
-    if last is not None and time.time() - last < max_age_seconds:
+    now = timezone.now()
+    last = FlagScan.objects.filter(period=period).values_list("scanned_at", flat=True).first()
+    if last is not None and (now - last).total_seconds() < max_age_seconds:
         return False
     month = RatingSummary.objects.filter(period=period, kind=SummaryKind.WINDOW)
     ratings = sum(c + d for c, d in month.values_list("count", "default_count"))
     if ratings > (INLINE_SCAN_MAX if inline_max is None else inline_max):
         return False
-    running = f"{key}:running"
-    if not cache.add(running, 1, timeout=300):
+    if not _claim(period, last, now):
         return False
-    try:
-        integrity_scan(period=period)
-    finally:
-        cache.delete(running)
+    integrity_scan(period=period)
     return True
+
+
+def _claim(period: dt.date, last: dt.datetime | None, now: dt.datetime) -> bool:
+    """Move the month's scan time from ``last`` (as read) to ``now``; False when another
+    process moved it first (it scans, this one does not)."""
+    if last is None:
+        try:
+            with db_transaction.atomic():
+                FlagScan.objects.create(period=period, scanned_at=now)
+        except IntegrityError:
+            return False
+        return True
+    return FlagScan.objects.filter(period=period, scanned_at=last).update(scanned_at=now) == 1
 
 
 # --------------------------------------------------------------------------- decisions (R5.7)

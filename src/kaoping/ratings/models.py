@@ -600,3 +600,18 @@ class RatingFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.subject}"
+
+
+class FlagScan(models.Model):
+    """When a month was last scanned for integrity flags: shared by every server process,
+    so a page rescans only a month nobody has scanned for a while, and only one at a time."""
+
+    period = models.DateField(_("统计月份"), unique=True)
+    scanned_at = models.DateTimeField(_("扫描时间"))
+
+    class Meta:
+        verbose_name = _("异常线索扫描记录")
+        verbose_name_plural = _("异常线索扫描记录")
+
+    def __str__(self) -> str:
+        return f"{self.period:%Y-%m} {self.scanned_at:%Y-%m-%d %H:%M}"

@@ -29,7 +29,7 @@ from django.db import IntegrityError, connection
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
-from kaoping.accounts.permissions import can_see_unit, has, require
+from kaoping.accounts.permissions import can_see_unit, has, require, role_of
 from kaoping.engine import workdays
 from kaoping.engine.errors import KaopingError
 from kaoping.ledger.services import (
@@ -312,9 +312,10 @@ def code_confirm(*, obj: Hall | Window | StaffMember | ServiceItem, name: str | 
     may rename it, set a hall's or window's responsible unit or a staff member's window.
 
     Setting a unit moves the open bad-rating cases of the windows it now answers for
-    (those without a unit of their own, for a hall) to that unit.
+    (those without a unit of their own, for a hall) to that unit, in the ledger.
     """
     require(by, "ratings.manage")
+    ledger_lock()
     if name is not None:
         obj.name = _text(name, "name", max_length=200)
     if unit is not None and isinstance(obj, Hall | Window):
@@ -326,18 +327,25 @@ def code_confirm(*, obj: Hall | Window | StaffMember | ServiceItem, name: str | 
     obj.confirmed = True
     obj.save()
     if unit is not None and isinstance(obj, Hall | Window):
-        _cases_rehome(obj)
+        moved = _cases_rehome(obj)
+        if moved:
+            ledger_append(action="rating_case.rehome", actor=actor_of(by), object_type="rating_case",
+                          object_id=obj.code, rows=[rowset_from_db("rating_case", moved)],
+                          data={"unit": unit.pk, "cases": len(moved)})
     return obj
 
 
-def _cases_rehome(obj: Hall | Window) -> int:
-    """Open cases of the windows ``obj`` answers for follow its (new) responsible unit."""
+def _cases_rehome(obj: Hall | Window) -> list[int]:
+    """Open cases of the windows ``obj`` answers for follow its (new) responsible unit; their ids."""
     windows = [obj] if isinstance(obj, Window) else list(obj.windows.filter(unit__isnull=True))
-    moved = 0
+    moved: list[int] = []
     for w in windows:
-        moved += (BadRatingCase.objects.filter(window=w).exclude(status=CaseStatus.CLOSED)
-                  .exclude(unit_id=w.responsible_unit_id()).update(unit_id=w.responsible_unit_id()))
-    return moved
+        cases = (BadRatingCase.objects.filter(window=w).exclude(status=CaseStatus.CLOSED)
+                 .exclude(unit_id=w.responsible_unit_id()))
+        ids = list(cases.values_list("pk", flat=True))
+        BadRatingCase.objects.filter(pk__in=ids).update(unit_id=w.responsible_unit_id())
+        moved += ids
+    return sorted(moved)
 
 
 @db_transaction.atomic
@@ -381,9 +389,14 @@ def register_create(*, kind: str, code: str, name: str, by: Any, hall: Hall | No
     if model is StaffMember:
         values["window"] = window
     lookup = {k: values[k] for k in (("hall", "code") if model is Window else ("code",))}
+    taken = RatingError(f"代码 {values['code']} 已登记", code="conflict", location="code")
     if model.objects.filter(**lookup).exists():
-        raise RatingError(f"代码 {values['code']} 已登记", code="conflict", location="code")
-    return model.objects.create(**values, confirmed=True)
+        raise taken
+    try:
+        with db_transaction.atomic():
+            return model.objects.create(**values, confirmed=True)
+    except IntegrityError:  # registered meanwhile (a concurrent request, or the business system)
+        raise taken from None
 
 
 # --------------------------------------------------------------------------- transactions
@@ -584,6 +597,9 @@ def rating_submit(*, transaction: Transaction, level: int, items: Mapping[str, i
                             channel=channel, rater_phone=rater_phone, now=now)
     if channel in STAFF_CHANNELS and by is not None:
         require(by, "ratings.enter")
+    if by is not None and rates_own_unit(by, transaction):
+        raise RatingError(f"办件 {transaction.external_id} 属于本单位负责的窗口，本单位人员不能代为评价",
+                          code="forbidden", location="transaction")
     rating = _rating_new(transaction=transaction, clean=clean, device=device, by=by, now=now or timezone.now())
     # no "already rated?" query first: the unique constraint answers it, one round trip fewer
     try:
@@ -598,6 +614,14 @@ def rating_submit(*, transaction: Transaction, level: int, items: Mapping[str, i
             raise RatingError(f"办件 {transaction.external_id} 已评价，不能重复评价", code="already_rated",
                               location="transaction") from None
         raise
+
+
+def rates_own_unit(user: Any, transaction: Transaction) -> bool:
+    """True when ``user`` is a unit contact whose unit answers for the transaction's window:
+    they may not rate their own unit's service, by any channel."""
+    unit_id = getattr(user, "unit_id", None)
+    return (role_of(user) == "unit_contact" and unit_id is not None
+            and transaction.window.responsible_unit_id() == unit_id)
 
 
 def _rating_new(*, transaction: Transaction, clean: dict[str, Any], device: str | None, by: Any,
@@ -700,6 +724,7 @@ def ratings_default_fill(*, now: dt.datetime | None = None, limit: int = 50_000)
     filled = 0
     while filled < limit:
         with db_transaction.atomic():
+            ledger_lock()  # before the ratings rows: the lock order of every ratings writer
             batch = list(Transaction.objects.filter(rate_until__lt=now, rating__isnull=True)
                          .order_by("pk")[:1000])
             if not batch:
@@ -888,6 +913,7 @@ def summary_rebuild(*, periods: Iterable[dt.date] | None = None) -> int:
     """
     from . import stats
 
+    ledger_lock()  # no rating is written meanwhile, so the rebuilt counts are exact
     return stats.summary_rebuild_sql(periods=list(periods) if periods is not None else None)
 
 

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kaoping.accounts.permissions import has, object_rules, public, requires, role_of, visible_units
+from kaoping.accounts.permissions import has, object_rules, public, requires, visible_units
 
 from . import forms as upload_io
 from . import integrity, paper_import, selectors, services, stats
@@ -835,13 +835,6 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------- staff entry and upload
 
 
-def _own_window(user: Any, txn: Transaction) -> bool:
-    """True when ``user`` is a unit contact whose unit answers for the transaction's window
-    (they may not rate their own unit's service)."""
-    unit_id = getattr(user, "unit_id", None)
-    return role_of(user) == "unit_contact" and unit_id is not None and txn.window.responsible_unit_id() == unit_id
-
-
 def _entry_facts(txn: Transaction) -> dict[str, Any]:
     rating = getattr(txn, "rating", None)
     return {**_txn_facts(txn), "id": txn.external_id, "online": txn.online,
@@ -871,7 +864,7 @@ def entry(request: HttpRequest) -> HttpResponse:
                                "tags": list(PROBLEM_TAGS.items()), "txn": _entry_facts(txn) if txn else None,
                                "lookup_error": "", "refused": False}
     status = 200
-    own = txn is not None and _own_window(request.user, txn)
+    own = txn is not None and services.rates_own_unit(request.user, txn)
     if not posted:
         if tid and txn is None:
             context["lookup_error"], status = _("办件编号 %(id)s 不存在，请核对。") % {"id": tid[:128]}, 404
