@@ -150,6 +150,8 @@ def test_every_rating_is_stored_exactly_once_through_a_worker_kill_and_a_databas
         assert total[0] == N  # the summary moved exactly once per stored rating
         out = rc.kaoping(["ledger", "verify"], env)
         assert "通过" in out
+        # every statistic of the summary, not just the counts, equals the raw ratings
+        assert "月度汇总与原始评价一致" in rc.kaoping(["ratings", "summary"], env)
         print(f"chaos: worker {workers[0]} killed, {what}; {N} ratings, {retried} needed a retry, "
               f"all stored exactly once; {out.strip()}")
     finally:

@@ -129,3 +129,13 @@ def test_nor_through_the_api_with_their_session(login: Any, hall: Any) -> None:
                            content_type="application/json")
     assert response.status_code == 403 and response.json()["error"] == "forbidden"
     assert "本单位" in response.json()["detail"] and row_counts() == before
+
+
+def test_a_contact_learns_that_another_units_transaction_was_rated_not_how(login: Any, hall: Any) -> None:
+    txn("N8", hall="H2", window="W9", staff="S9")
+    assert login("office").post("/ratings/entry/", {"transaction": "N8", "channel": "hotline",
+                                                    "level": "1"}).status_code == 302
+    office = login("office").get("/ratings/entry/?transaction=N8").content.decode()
+    contact = login("unit_contact").get("/ratings/entry/?transaction=N8").content.decode()
+    assert "该办件已评价" in office and "评价为“非常不满意”" in office
+    assert "该办件已评价" in contact and "非常不满意" not in contact

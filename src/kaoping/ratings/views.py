@@ -865,6 +865,8 @@ def entry(request: HttpRequest) -> HttpResponse:
                                "lookup_error": "", "refused": False}
     status = 200
     own = txn is not None and services.rates_own_unit(request.user, txn)
+    if context["txn"] and not has(request.user, "ratings.manage"):
+        context["txn"]["rated_level"] = ""  # that it was rated, not how: a contact reads no other unit's rating
     if not posted:
         if tid and txn is None:
             context["lookup_error"], status = _("办件编号 %(id)s 不存在，请核对。") % {"id": tid[:128]}, 404
