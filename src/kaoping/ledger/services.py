@@ -166,6 +166,8 @@ def ledger_append_with(writes: Sequence[tuple[str, Sequence[Any]]], *, action: s
 
     Returns None, with nothing written, when the head row does not exist yet (a new
     database): the caller then writes through the ordinary path, which creates it.
+    ``created_at`` is taken before the lock, so concurrent entries may carry times a few
+    milliseconds out of order; ``seq`` is the order of the chain.
 
     Examples
     --------
