@@ -181,6 +181,24 @@ def test_a_chunked_body_without_a_length_is_411(api, txn):
     assert row_counts() == before
 
 
+@pytest.mark.parametrize("path, body, headers", [
+    ("/ratings", {"transaction": "T\u00001", "level": 5}, {}),
+    ("/ratings", {**RATING, "tags": ["热\u0000情"]}, {}),
+    ("/ratings", RATING, {"Idempotency-Key": "k\u0000"}),
+    ("/transactions", txn_payload("N\u00001"), {}),
+])
+def test_a_nul_character_is_refused_by_name_on_every_database(api, txn, path, body, headers):
+    """PostgreSQL text cannot hold U+0000: refused as invalid, never a server error."""
+    before = row_counts()
+    assert_error(api.post(path, body, **headers), 422, "invalid")
+    assert row_counts() == before
+
+
+def test_an_escaped_backslash_before_u0000_is_plain_text(api, txn):
+    r = api.post("/ratings", {**RATING, "comment": "路径 C:\\u0000 无误"})
+    assert r.status_code == 201 and r.json()["comment"] == "路径 C:\\u0000 无误"
+
+
 def test_malformed_json_is_400(api, txn):
     before = row_counts()
     assert_error(api.post("/ratings", None, raw=b'{"transaction": "T1", level'), 400, "malformed")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Annotated, Any, Literal
 
 from django.db import IntegrityError
@@ -23,6 +24,8 @@ from . import selectors, services, stats
 from .models import ApiToken
 
 JSON = "application/json; charset=utf-8"
+#: a JSON escape of U+0000 (an escaped backslash before "u0000" is plain text, not one)
+NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 #: largest request body the ratings endpoints read (a rating is well under 4 KB)
 MAX_BODY = 64 * 1024
 
@@ -52,6 +55,8 @@ def body_limit(request: HttpRequest) -> None:
         length = 0
     if length > MAX_BODY:
         raise PayloadTooLarge()
+    if length and NUL_ESCAPE.search(request.body):  # PostgreSQL text holds no NUL character
+        raise ApiError(422, "invalid", "请求中含有非法字符 U+0000")
     return None
 
 
@@ -228,6 +233,8 @@ def rating_post(request: HttpRequest, payload: RatingIn,
     """One rating of one transaction. A repeated ``Idempotency-Key`` returns the earlier answer."""
     scope = _scope(request)
     key = (idempotency_key or "").strip()[:200] or None
+    if key and "\x00" in key:
+        raise ApiError(422, "invalid", "Idempotency-Key 含有非法字符 U+0000")
     # A replay needs no look-up first: its rating exists (409 below) or its key does
     # (IntegrityError below), and either way the stored answer is returned.
     txn, rating_id = selectors.transaction_get_reserving(payload.transaction)
