@@ -32,8 +32,8 @@ def _log_in(page: Any, base: str, user: Any) -> None:
 
 
 def test_a_citizen_rates_by_the_signed_link_once(office: Any, live_server: Any, phone: Any, browser: Any) -> None:
+    from kaoping.ratings.links import link_token
     from kaoping.ratings.models import Rating
-    from kaoping.ratings.views import link_token
 
     txn("T1")
     url = f"{live_server.url}/r/{link_token('T1')}/"
@@ -72,7 +72,7 @@ def test_a_citizen_rates_by_the_signed_link_once(office: Any, live_server: Any, 
 
 
 def test_a_level_must_be_chosen_on_the_phone(office: Any, live_server: Any, phone: Any) -> None:
-    from kaoping.ratings.views import link_token
+    from kaoping.ratings.links import link_token
 
     txn("T1")
     phone.goto(f"{live_server.url}/r/{link_token('T1')}/")
@@ -83,8 +83,8 @@ def test_a_level_must_be_chosen_on_the_phone(office: Any, live_server: Any, phon
 
 
 def test_the_window_terminal(office: Any, live_server: Any, page: Any, phone: Any) -> None:
+    from kaoping.ratings.links import kiosk_path
     from kaoping.ratings.models import Rating
-    from kaoping.ratings.views import kiosk_path
 
     txn("T1", hours_ago=0.05)
     terminal = f"{live_server.url}{kiosk_path('H1', 'W1')}"
@@ -105,7 +105,7 @@ def test_the_window_terminal(office: Any, live_server: Any, page: Any, phone: An
 
 
 def test_a_terminal_without_its_key_is_refused(office: Any, live_server: Any, page: Any, phone: Any) -> None:
-    from kaoping.ratings.views import kiosk_key
+    from kaoping.ratings.links import kiosk_key
 
     txn("T1", hours_ago=0.05)
     for p, name in ((page, "ratings-kiosk-403-desktop"), (phone, "ratings-kiosk-403-phone")):
@@ -216,8 +216,8 @@ def test_the_dashboard_shows_rising_complaints(office: Any, live_server: Any, pa
 def test_the_office_edits_a_window_and_gets_its_terminal_address(office: Any, live_server: Any, page: Any,
                                                                  phone: Any) -> None:
     from kaoping.org.models import Unit
+    from kaoping.ratings.links import kiosk_key
     from kaoping.ratings.models import BadRatingCase, Window
-    from kaoping.ratings.views import kiosk_key
 
     _some_ratings(office)
     Unit.objects.create(code="U1", name="市政务服务管理局", type="hall")

@@ -68,7 +68,7 @@ def test_a_contact_of_another_unit_gets_404_for_a_case(login: Any, hall: Any) ->
 
 @pytest.mark.parametrize("path", ["/public/windows/", "/public/windows/H1/W1/", "kiosk"])
 def test_public_pages_open_for_everyone(client: Any, login: Any, hall: Any, path: str) -> None:
-    from kaoping.ratings.views import kiosk_path
+    from kaoping.ratings.links import kiosk_path
 
     path = kiosk_path("H1", "W1") if path == "kiosk" else path
     assert client.get(path).status_code == 200

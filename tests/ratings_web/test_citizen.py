@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from kaoping.ratings.links import kiosk_path, link_token
 from kaoping.ratings.models import Rating
-from kaoping.ratings.views import kiosk_path, link_token
 
 from .conftest import rate, row_counts, txn
 

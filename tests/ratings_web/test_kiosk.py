@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from kaoping.ratings.links import KIOSK_SALT, LINK_SALT, kiosk_key, kiosk_path, link_token
 from kaoping.ratings.models import Rating
-from kaoping.ratings.views import KIOSK_SALT, LINK_SALT, kiosk_key, kiosk_path, link_token
 
 from .conftest import row_counts, txn
 

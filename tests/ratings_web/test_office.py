@@ -284,7 +284,7 @@ def test_a_contact_sees_the_registers_without_confirm_buttons(login: Any, hall: 
 
 
 def test_the_qr_sheet_has_a_code_per_unrated_transaction(login: Any, hall: Any) -> None:
-    from kaoping.ratings.views import link_token
+    from kaoping.ratings.links import link_token
 
     html = login("office").get("/ratings/windows/H1/W1/qr/").content.decode()
     assert link_token("T3") in html and link_token("T1") not in html

@@ -10,8 +10,8 @@ import pytest
 from kaoping.ledger.models import LedgerEntry
 from kaoping.ledger.selectors import ledger_verify
 from kaoping.org.models import Unit
+from kaoping.ratings.links import kiosk_key
 from kaoping.ratings.models import BadRatingCase, Hall, ServiceItem, StaffMember, Window
-from kaoping.ratings.views import kiosk_key
 
 from .conftest import row_counts
 

@@ -18,7 +18,7 @@ from django.core.mail import get_connection, send_mail
 from django.utils.module_loading import import_string
 
 from kaoping.campaigns.models import Campaign
-from kaoping.engine import workdays
+from kaoping.campaigns.templatetags.workdays import workday_estimate
 
 from .selectors import Reminder, reminders_due
 
@@ -75,8 +75,7 @@ def message(reminder: Reminder) -> tuple[str, str]:
     left = len(reminder.pending)
     when = f"截止日期 {c.deadline:%Y-%m-%d}" if c.deadline else "请尽快完成"
     if reminder.days_left is not None:
-        about = "约" if c.deadline and workdays.is_estimate(c.deadline) else ""
-        when += f"，还剩{about} {reminder.days_left} 个工作日"
+        when += f"，还剩{workday_estimate(c.deadline)} {reminder.days_left} 个工作日"
     subject = f"【考评提醒】{c.name}：您还有 {left} 份评分表未提交"
     body = (f"您好：\n\n您在「{c.name}」中还有 {left} 份评分表未提交（共 {reminder.total} 份），{when}。\n"
             "请登录考评系统，在「我的评分」中完成并提交。\n\n考核办")

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from kaoping.campaigns import setup
 from kaoping.campaigns.models import (
     Assignment,
     Campaign,
@@ -26,7 +27,6 @@ from kaoping.campaigns.models import (
     Rater,
     Score,
 )
-from kaoping.engine import workdays
 from kaoping.indicators.models import IndicatorNode
 
 from .models import AnonymousToken, Channel, CheckStatus, MeasureCheck, SheetSubmission, TokenBatch
@@ -65,8 +65,8 @@ def working_days_left(campaign: Campaign) -> int | None:
     a year not yet published, which pages mark with ``workday_estimate``); None if none."""
     if campaign.deadline is None or deadline_passed(campaign):
         return None
-    # (yesterday, deadline]: today and the deadline both count
-    return workdays.working_days_between(today() - dt.timedelta(days=1), campaign.deadline, estimate=True)
+    # counted from yesterday: today and the deadline both count
+    return setup.working_days_left(campaign.deadline, today() - dt.timedelta(days=1))
 
 
 def version_nodes(version_id: int) -> list[IndicatorNode]:

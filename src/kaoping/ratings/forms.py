@@ -37,11 +37,10 @@ from .models import (
     Level,
     RatingChannel,
     RatingPolicy,
-    ServiceItem,
-    StaffMember,
     Verdict,
     Window,
 )
+from .services import REGISTER_MODELS
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 COMMENT_MAX = 500
@@ -175,12 +174,13 @@ class NameForm(forms.Form):
 
 #: register name in the pages and URLs → the ``kind`` of :func:`~kaoping.ratings.services.register_create`
 REGISTER_KINDS: dict[str, str] = {"halls": "hall", "windows": "window", "staff": "staff", "items": "item"}
-REGISTER_MODELS: dict[str, type] = {"halls": Hall, "windows": Window, "staff": StaffMember, "items": ServiceItem}
 #: codes end up in addresses (the window terminal, the public record): no blanks, no slashes
 _CODE_BAD = re.compile(r"[\s/\\?#%]")
 
 
-class _UnitChoice(forms.ModelChoiceField):
+class _CodedChoice(forms.ModelChoiceField):
+    """A unit or hall shown as 名称（代码）."""
+
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name}（{obj.code}）"
 
@@ -188,11 +188,6 @@ class _UnitChoice(forms.ModelChoiceField):
 class _WindowChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.hall.name} · {obj.name}（{obj.code}）"
-
-
-class _HallChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.name}（{obj.code}）"
 
 
 class RegisterForm(forms.Form):
@@ -208,10 +203,10 @@ class RegisterForm(forms.Form):
 
     code = forms.CharField(max_length=64)
     name = forms.CharField(max_length=200)
-    hall = _HallChoice(label=_("所属大厅"), queryset=Hall.objects.none(), empty_label=_("请选择大厅"),
+    hall = _CodedChoice(label=_("所属大厅"), queryset=Hall.objects.none(), empty_label=_("请选择大厅"),
                        error_messages={"required": _("请选择窗口所属的大厅。"),
                                        "invalid_choice": _("所选大厅不存在，请重新选择。")})
-    unit = _UnitChoice(label=_("责任单位"), queryset=Unit.objects.none(), required=False,
+    unit = _CodedChoice(label=_("责任单位"), queryset=Unit.objects.none(), required=False,
                        empty_label=_("（暂不指定）"),
                        error_messages={"invalid_choice": _("所选单位不存在，请重新选择。")})
     window = _WindowChoice(label=_("常驻窗口"), queryset=Window.objects.none(), required=False,
@@ -225,7 +220,7 @@ class RegisterForm(forms.Form):
                                           "window": getattr(obj, "window_id", None)})
         super().__init__(*args, **kwargs)
         self.kind, self.obj = kind, obj
-        model = REGISTER_MODELS[kind]
+        model = REGISTER_MODELS[REGISTER_KINDS[kind]]
         keep = set(self.KIND_FIELDS[kind]) - ({"code", "hall"} if obj is not None else set())
         for name in list(self.fields):
             if name not in keep:

@@ -158,29 +158,27 @@ def _summary_add(rows: Sequence[Mapping[str, Any]]) -> None:
     if not rows:
         return
     ledger_lock()  # writers of summary rows hold the ledger lock first (module docstring)
-    columns = _summary_columns(rows)
+    columns = tuple(sorted({c for r in rows for c in r} - {"period", "kind", "key", "hall_id"}))
     params = []
     for r in rows:
-        params += _summary_params(r, columns)
+        params += [r["period"], r["kind"], r["key"], r.get("hall_id", 0), *(r.get(c, 0) for c in columns)]
     with connection.cursor() as cursor:
         cursor.execute(_summary_upsert_sql(columns, len(rows)), params)
 
 
-def _summary_after_lock(rows: Sequence[Mapping[str, Any]]) -> tuple[str, list[Any]]:
-    """The upsert of one rating's ``rows`` as one write for :func:`ledger_append_with`.
+def _summary_after_lock(period: dt.date, keys: list[tuple[str, int, int]],
+                        deltas: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    """The same ``deltas`` added to the summary rows ``keys`` (kind, key, hall) of
+    ``period``, as one write for :func:`ledger_append_with`.
 
-    The rows share their period and deltas, so these are passed once: the statement of a
-    rating stays under psycopg's 50 parameters, beyond which it parses the text anew on
-    every call.
+    The period and deltas are passed once: the statement of a rating stays under
+    psycopg's 50 parameters, beyond which it parses the text anew on every call.
     """
-    columns = _summary_columns(rows)
-    first = rows[0]
-    assert all(r["period"] == first["period"] and all(r.get(c, 0) == first.get(c, 0) for c in columns)
-               for r in rows)
-    params = [first["period"], *(first.get(c, 0) for c in columns)]
-    for r in rows:
-        params += [r["kind"], r["key"], r.get("hall_id", 0)]
-    return _summary_after_lock_sql(columns, len(rows)), params
+    columns = tuple(sorted(deltas))
+    params = [period, *(deltas[c] for c in columns)]
+    for key in keys:
+        params += key
+    return _summary_after_lock_sql(columns, len(keys)), params
 
 
 @functools.cache
@@ -197,33 +195,31 @@ def _summary_after_lock_sql(columns: tuple[str, ...], count: int) -> str:
             f"ON CONFLICT ({qn('period')}, {qn('kind')}, {qn('key')}) DO UPDATE SET {updates}")
 
 
-def _summary_columns(rows: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
-    return tuple(sorted({c for r in rows for c in r} - {"period", "kind", "key", "hall_id"}))
-
-
-def _summary_params(row: Mapping[str, Any], columns: tuple[str, ...]) -> list[Any]:
-    return [row["period"], row["kind"], row["key"], row.get("hall_id", 0), *(row.get(c, 0) for c in columns)]
-
-
 @functools.cache
 def _summary_upsert_sql(columns: tuple[str, ...], count: int) -> str:
     """The upsert text for ``count`` rows of ``columns`` (built once: every rating runs it)."""
     names = ["period", "kind", "key", "hall_id", *columns]
     qn = connection.ops.quote_name
     t = qn(RatingSummary._meta.db_table)
-    source = "VALUES " + ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * count)
+    values = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * count)
     updates = ", ".join(f"{qn(c)} = {t}.{qn(c)} + excluded.{qn(c)}" for c in columns)
-    return (f"INSERT INTO {t} ({', '.join(qn(n) for n in names)}) {source} "
+    return (f"INSERT INTO {t} ({', '.join(qn(n) for n in names)}) VALUES {values} "
             f"ON CONFLICT ({qn('period')}, {qn('kind')}, {qn('key')}) DO UPDATE SET {updates}")
+
+
+def _summary_keys(*, window_id: int, hall_id: int, staff_id: int | None, item_id: int) -> list[tuple[str, int, int]]:
+    """(kind, key, hall) of the summary rows one transaction counts in, in the lock order."""
+    keys = [(SummaryKind.WINDOW.value, window_id, hall_id)]
+    if staff_id is not None:
+        keys.append((SummaryKind.STAFF.value, staff_id, hall_id))
+    keys.append((SummaryKind.ITEM.value, item_id, 0))
+    return keys
 
 
 def _summary_rows(*, period: dt.date, window_id: int, hall_id: int, staff_id: int | None,
                   item_id: int, deltas: Mapping[str, Any]) -> list[dict[str, Any]]:
-    rows = [{"period": period, "kind": SummaryKind.WINDOW, "key": window_id, "hall_id": hall_id, **deltas}]
-    if staff_id is not None:
-        rows.append({"period": period, "kind": SummaryKind.STAFF, "key": staff_id, "hall_id": hall_id, **deltas})
-    rows.append({"period": period, "kind": SummaryKind.ITEM, "key": item_id, "hall_id": 0, **deltas})
-    return rows
+    keys = _summary_keys(window_id=window_id, hall_id=hall_id, staff_id=staff_id, item_id=item_id)
+    return [{"period": period, "kind": kind, "key": key, "hall_id": hall, **deltas} for kind, key, hall in keys]
 
 
 def _rating_deltas(rating: Rating, sign: int = 1) -> dict[str, Any]:
@@ -336,16 +332,15 @@ def code_confirm(*, obj: Hall | Window | StaffMember | ServiceItem, name: str | 
 
 
 def _cases_rehome(obj: Hall | Window) -> list[int]:
-    """Open cases of the windows ``obj`` answers for follow its (new) responsible unit; their ids."""
-    windows = [obj] if isinstance(obj, Window) else list(obj.windows.filter(unit__isnull=True))
-    moved: list[int] = []
-    for w in windows:
-        cases = (BadRatingCase.objects.filter(window=w).exclude(status=CaseStatus.CLOSED)
-                 .exclude(unit_id=w.responsible_unit_id()))
-        ids = list(cases.values_list("pk", flat=True))
-        BadRatingCase.objects.filter(pk__in=ids).update(unit_id=w.responsible_unit_id())
-        moved += ids
-    return sorted(moved)
+    """Open cases of the windows ``obj`` answers for (a hall: those without a unit of their
+    own) follow its new responsible unit; their ids."""
+    target = obj.responsible_unit_id() if isinstance(obj, Window) else obj.unit_id
+    cases = BadRatingCase.objects.exclude(status=CaseStatus.CLOSED).exclude(unit_id=target)
+    cases = cases.filter(window=obj) if isinstance(obj, Window) else cases.filter(window__hall=obj,
+                                                                                  window__unit__isnull=True)
+    moved = sorted(cases.values_list("pk", flat=True))
+    BadRatingCase.objects.filter(pk__in=moved).update(unit_id=target)
+    return moved
 
 
 @db_transaction.atomic
@@ -388,15 +383,11 @@ def register_create(*, kind: str, code: str, name: str, by: Any, hall: Hall | No
         values["unit"] = unit
     if model is StaffMember:
         values["window"] = window
-    lookup = {k: values[k] for k in (("hall", "code") if model is Window else ("code",))}
-    taken = RatingError(f"代码 {values['code']} 已登记", code="conflict", location="code")
-    if model.objects.filter(**lookup).exists():
-        raise taken
-    try:
+    try:  # the unique constraint on the code (per hall for windows) answers "already used"
         with db_transaction.atomic():
             return model.objects.create(**values, confirmed=True)
-    except IntegrityError:  # registered meanwhile (a concurrent request, or the business system)
-        raise taken from None
+    except IntegrityError:
+        raise RatingError(f"代码 {values['code']} 已登记", code="conflict", location="code") from None
 
 
 # --------------------------------------------------------------------------- transactions
@@ -664,9 +655,9 @@ def _rating_write_one_statement(rating: Rating, *, rating_id: int, by: Any,
     """
     rating.pk = rating_id
     writes = [insert_after_lock(rating)]
-    writes.append(_summary_after_lock(_summary_rows(
-        period=rating.period, window_id=rating.window_id, hall_id=rating.hall_id, staff_id=rating.staff_id,
-        item_id=rating.service_item_id, deltas=_rating_deltas(rating))))
+    writes.append(_summary_after_lock(rating.period, _summary_keys(
+        window_id=rating.window_id, hall_id=rating.hall_id, staff_id=rating.staff_id,
+        item_id=rating.service_item_id), _rating_deltas(rating)))
     if idempotency is not None:
         writes.append(insert_after_lock(_rating_idempotency(rating, idempotency, respond)))
     if ledger_append_with(writes, **_rating_entry(rating, by, [_ledger_row("rating", rating)], None)) is None:

@@ -3,7 +3,7 @@ the office's dashboard, statistics, registers, cases and appeals, and the public
 
 Views read through :mod:`.selectors` and :mod:`.stats`, write through :mod:`.services`,
 and only shape what the templates show. A citizen reaches a rating page by a signed
-link (:func:`link_token`): no log-in, and nobody can rate a transaction they were not
+link (:func:`.links.link_token`): no log-in, and nobody can rate a transaction they were not
 given the link of.
 """
 
@@ -13,10 +13,9 @@ import datetime as dt
 import io
 import re
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction as db_transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -50,6 +49,14 @@ from .forms import (
     StaffEntryForm,
     UploadForm,
 )
+from .links import (
+    kiosk_address,
+    kiosk_key_valid,
+    kiosk_path,
+    link_external_id,
+    link_token,
+    rating_path,
+)
 from .models import (
     BAD_LEVELS,
     ONLINE_ITEMS,
@@ -66,68 +73,12 @@ from .models import (
 )
 from .services import RatingError
 
-LINK_SALT = "kaoping.ratings.link"
-KIOSK_SALT = "kaoping.ratings.kiosk"
-TOKEN_MAX = 400
 DEVICE_COOKIE = "kp_device"
 KIOSK_RECENT_MINUTES = 30
 KIOSK_POLL_SECONDS = 5
 KIOSK_THANKS_SECONDS = 6
 
-# --------------------------------------------------------------------------- links and QR codes
-
-
-def link_token(external_id: str) -> str:
-    """The signed token of a transaction's rating link (QR code or SMS)."""
-    return signing.Signer(salt=LINK_SALT).sign_object(external_id)
-
-
-def link_external_id(token: str) -> str | None:
-    """The transaction id a token stands for; None when it was changed or made up."""
-    if not token or len(token) > TOKEN_MAX:
-        return None
-    try:
-        value = signing.Signer(salt=LINK_SALT).unsign_object(token)
-    except (signing.BadSignature, ValueError, UnicodeDecodeError):
-        return None
-    return value if isinstance(value, str) else None
-
-
-def kiosk_key(hall_code: str, window_code: str, version: int = 1) -> str:
-    """The terminal key of one window's kiosk: the hall and window codes (and the key's
-    version once the office has withdrawn one, :func:`~kaoping.ratings.services.kiosk_key_rotate`), signed.
-
-    The kiosk page is public (the terminal has no log-in) but opens only with its key
-    (``?k=``), which the office gives out on the window's page; without it anyone who
-    knew a window's address could rate from anywhere.
-    """
-    value = [hall_code, window_code] + ([version] if version > 1 else [])
-    return signing.Signer(salt=KIOSK_SALT).sign_object(value)
-
-
-def kiosk_key_valid(key: str, hall_code: str, window_code: str, version: int = 1) -> bool:
-    """True when ``key`` is the current terminal key of this hall's window (and unchanged)."""
-    if not key or len(key) > TOKEN_MAX:
-        return False
-    try:
-        value = signing.Signer(salt=KIOSK_SALT).unsign_object(key)
-    except (signing.BadSignature, ValueError, UnicodeDecodeError):
-        return False
-    return value == [hall_code, window_code] + ([version] if version > 1 else [])
-
-
-def kiosk_path(hall_code: str, window_code: str, version: int = 1) -> str:
-    """The address to open on a window's terminal (with its key)."""
-    return _kiosk_address(hall_code, window_code, kiosk_key(hall_code, window_code, version))
-
-
-def _kiosk_address(hall_code: str, window_code: str, key: str) -> str:
-    return f"{reverse('ratings:kiosk', args=[hall_code, window_code])}?k={quote(key, safe=':')}"
-
-
-def rating_path(external_id: str, *, via: str | None = None) -> str:
-    path = reverse("ratings:rate", args=[link_token(external_id)])
-    return f"{path}?c={via}" if via else path
+# --------------------------------------------------------------------------- QR codes
 
 
 def _qr(url: str) -> Any:
@@ -334,7 +285,7 @@ def kiosk(request: HttpRequest, hall: str, window: str) -> HttpResponse:
     if w is None:
         return _outcome(request, heading=_("窗口不存在"), warn=True, status=404, kiosk=True,
                         lines=[_("请联系大厅工作人员检查评价器设置。")])
-    here = _kiosk_address(hall, window, key)
+    here = kiosk_address(hall, window, key)
     window_label = f"{w.hall.name} · {w.name}"
     if request.method == "POST":
         external_id = link_external_id(request.POST.get("token", ""))
@@ -736,15 +687,18 @@ def register_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     form = _register_form(request, kind, obj)
     if request.method == "POST" and form.is_valid():
         values = form.edit_values()
-        unit_before = obj.responsible_unit_id() if kind == "windows" else getattr(obj, "unit_id", None)
+
+        def unit_of(o: Any) -> int | None:
+            return o.responsible_unit_id() if kind == "windows" else getattr(o, "unit_id", None)
+
+        unit_before = unit_of(obj)
         try:
             services.code_confirm(obj=obj, **values, by=request.user)
         except RatingError as exc:
             _register_error(form, exc)
             obj = _register_get(kind, pk)  # the service may have changed the object before refusing
         else:
-            obj = _register_get(kind, pk)
-            unit_after = obj.responsible_unit_id() if kind == "windows" else getattr(obj, "unit_id", None)
+            unit_after = unit_of(obj)  # the service saved the object it was given
             messages.success(request, _("已保存%(noun)s %(code)s：%(name)s") % {
                 "noun": REGISTER_NOUN[kind], "code": obj.code, "name": obj.name})
             if unit_after != unit_before and kind in ("halls", "windows"):
@@ -789,18 +743,18 @@ def window_qr_sheet(request: HttpRequest, hall: str, window: str) -> HttpRespons
 
 def _policy_summary(form: PolicyForm, before: dict[str, Any], after: Any) -> list[str]:
     """What changed, as "可评价天数（自然日）：7 → 10" lines."""
+    def text(f: Any, value: Any) -> str:
+        if f.choices:
+            return str(dict(f.choices).get(value, value))
+        if isinstance(value, bool):
+            return _("是") if value else _("否")
+        return f"{value}{'%' if f.name in POLICY_PERCENT else ''}"
+
     lines = []
     for f in form.policy_fields:
         old, new = before[f.name], form.shown(f.name, getattr(after, f.name))
         if old != new:
-            suffix = "%" if f.name in POLICY_PERCENT else ""
-            shown = {True: _("是"), False: _("否")}
-            old_text = shown.get(old, f"{old}{suffix}") if isinstance(old, bool) else f"{old}{suffix}"
-            new_text = shown.get(new, f"{new}{suffix}") if isinstance(new, bool) else f"{new}{suffix}"
-            if f.choices:
-                labels = dict(f.choices)
-                old_text, new_text = labels.get(old, old_text), labels.get(new, new_text)
-            lines.append(f"{f.verbose_name}：{old_text} → {new_text}")
+            lines.append(f"{f.verbose_name}：{text(f, old)} → {text(f, new)}")
     return lines
 
 
